@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "seatline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "seatline", targets: ["seatline"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // C libraries. librdkafka comes from deploy/stack's own >= 2.2 build (Debian 12's 2.0.2
+        // cannot talk to current brokers), found through PKG_CONFIG_PATH, so no apt provider is named.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka"),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // Thin Swift facades over the C libraries; no C type crosses their public API.
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The booking domain: commands, seats, decisions, journal entries, validation. No I/O.
+        .target(name: "BookingDomain", swiftSettings: swiftSettings),
+
+        // What every role shares: configuration, HTTP plumbing, health and metrics, schema.
+        .target(
+            name: "SeatlineRuntime",
+            dependencies: [
+                "BookingDomain", "Postgres", "Redis", "Kafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // One module per role.
+        .target(name: "WriteAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(name: "Worker", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(name: "Sync", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(name: "ReadAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "seatline",
+            dependencies: [
+                "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Unit tests: no servers.
+        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
+        // Integration tests: the real servers of the local stack (deploy/stack up).
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,89 @@
+public import Foundation
+
+/// One fact appended to the journal, the event store the read side is projected from.
+/// Every entry belongs to the stream of one event id.
+public enum JournalEntry: Sendable, Equatable {
+    /// An event and its seats were created.
+    case eventCreated(EventDefinition, createdAt: Date)
+    /// The booking's seats became booked (a direct booking, or a confirmed hold).
+    case seatBooked(Booking)
+    /// The booking's seats became held until its `heldUntil`.
+    case seatHeld(Booking)
+    /// The booking's seats became available again (cancelled or expired).
+    case seatReleased(Booking)
+    /// The booking was refused; no seat changed.
+    case bookingRejected(Booking)
+
+    /// The stream the entry belongs to.
+    public var streamID: String {
+        switch self {
+        case .eventCreated(let definition, _): definition.eventID
+        case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
+            .bookingRejected(let booking):
+            booking.eventID
+        }
+    }
+
+    /// The entry type as stored in `journal.entry_type`.
+    public var typeName: String {
+        switch self {
+        case .eventCreated: "EventCreated"
+        case .seatBooked: "SeatBooked"
+        case .seatHeld: "SeatHeld"
+        case .seatReleased: "SeatReleased"
+        case .bookingRejected: "BookingRejected"
+        }
+    }
+
+    /// The booking the entry carries, for every type but `EventCreated`.
+    public var booking: Booking? {
+        switch self {
+        case .eventCreated: nil
+        case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
+            .bookingRejected(let booking):
+            booking
+        }
+    }
+
+    /// The JSON stored in `journal.payload`.
+    public func encodedPayload() throws -> String {
+        let data: Data
+        switch self {
+        case .eventCreated(let definition, let createdAt):
+            data = try DomainJSON.encoder.encode(EventCreatedPayload(event: definition, createdAt: createdAt))
+        case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
+            .bookingRejected(let booking):
+            data = try DomainJSON.encoder.encode(booking)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads an entry back from its stored type name and payload.
+    public init(typeName: String, payload: String) throws {
+        let data = Data(payload.utf8)
+        let decoder = DomainJSON.decoder
+        switch typeName {
+        case "EventCreated":
+            let created = try decoder.decode(EventCreatedPayload.self, from: data)
+            self = .eventCreated(created.event, createdAt: created.createdAt)
+        case "SeatBooked": self = .seatBooked(try decoder.decode(Booking.self, from: data))
+        case "SeatHeld": self = .seatHeld(try decoder.decode(Booking.self, from: data))
+        case "SeatReleased": self = .seatReleased(try decoder.decode(Booking.self, from: data))
+        case "BookingRejected": self = .bookingRejected(try decoder.decode(Booking.self, from: data))
+        default: throw JournalDecodingError(typeName: typeName)
+        }
+    }
+}
+
+/// A journal entry of a type this build does not know.
+public struct JournalDecodingError: Error, CustomStringConvertible {
+    /// The unknown type name.
+    public let typeName: String
+    /// Names the type.
+    public var description: String { "unknown journal entry type \(typeName)" }
+}
+
+private struct EventCreatedPayload: Codable {
+    let event: EventDefinition
+    let createdAt: Date
+}

@@ -1,0 +1,221 @@
+public import Foundation
+
+/// A request refused before anything was enqueued: a 4xx with a human message and a machine code.
+public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The machine-readable code, e.g. `missing_field`.
+    public let code: String
+    /// What is wrong, for a person.
+    public let message: String
+
+    /// Creates an error.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// Limits on what a request may ask for.
+public struct RequestLimits: Sendable {
+    /// Seats in one booking or hold.
+    public var maxSeatsPerRequest = 10
+    /// Seats in one event.
+    public var maxSeatsPerEvent = 200_000
+    /// Characters in a user, event or seat id.
+    public var maxIdentifierLength = 128
+    /// Characters in an event's name or venue.
+    public var maxTextLength = 512
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Turns request bodies into commands' contents, refusing every malformed one with a precise error.
+/// Unknown fields are refused too, so a misspelled `seatIDs` never silently books nothing.
+public struct RequestValidator: Sendable {
+    /// The limits applied.
+    public let limits: RequestLimits
+
+    /// Creates a validator.
+    public init(limits: RequestLimits = RequestLimits()) {
+        self.limits = limits
+    }
+
+    /// `{"userId","eventId","seatId"}` or `{"userId","eventId","seatIds":[...]}`.
+    public func seatRequest(from body: [UInt8]) throws(ValidationError) -> SeatRequest {
+        let object = try jsonObject(body, allowed: ["userId", "eventId", "seatId", "seatIds"])
+        let userID = try identifier(object, "userId")
+        let eventID = try identifier(object, "eventId")
+        let seatIDs: [String]
+        switch (object["seatId"], object["seatIds"]) {
+        case (.some, .some):
+            throw ValidationError(code: "invalid_field", message: "give either seatId or seatIds, not both")
+        case (.some, nil):
+            seatIDs = [try identifier(object, "seatId")]
+        case (nil, .some):
+            seatIDs = try identifiers(object, "seatIds", max: limits.maxSeatsPerRequest, limitCode: "too_many_seats")
+        case (nil, nil):
+            throw ValidationError(code: "missing_field", message: "seatId or seatIds is required")
+        }
+        return SeatRequest(userID: userID, eventID: eventID, seatIDs: seatIDs)
+    }
+
+    /// `{"userId"}` for a confirm or cancel of the booking named in the path.
+    public func bookingReference(bookingID: String, from body: [UInt8]) throws(ValidationError) -> BookingReference {
+        guard let id = UUID(uuidString: bookingID) else {
+            throw ValidationError(code: "invalid_booking_id", message: "the booking id in the path is not a booking id")
+        }
+        let object = try jsonObject(body, allowed: ["userId"])
+        return BookingReference(bookingID: id, userID: try identifier(object, "userId"))
+    }
+
+    /// `{"event_id"?,"name","date","venue"?,"seats":[...]}` or with `"total_seats":N` (seats named 1…N).
+    public func eventDefinition(from body: [UInt8], generatedID: () -> String) throws(ValidationError) -> EventDefinition {
+        let object = try jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
+        let eventID = object["event_id"] == nil ? generatedID() : try identifier(object, "event_id")
+        let name = try text(object, "name", required: true)
+        let venue = try text(object, "venue", required: false)
+        let date = try text(object, "date", required: true)
+        guard Self.isISO8601(date) else {
+            throw ValidationError(code: "invalid_field", message: "date must be an ISO 8601 date or date-time")
+        }
+        let seatIDs: [String]
+        switch (object["seats"], object["total_seats"]) {
+        case (.some, .some):
+            throw ValidationError(code: "invalid_field", message: "give either seats or total_seats, not both")
+        case (.some, nil):
+            seatIDs = try identifiers(object, "seats", max: limits.maxSeatsPerEvent, limitCode: "too_many_seats")
+        case (nil, .some(.integer(let count))):
+            guard (1...limits.maxSeatsPerEvent).contains(count) else {
+                throw ValidationError(
+                    code: "invalid_field", message: "total_seats must be between 1 and \(limits.maxSeatsPerEvent)")
+            }
+            seatIDs = (1...count).map(String.init)
+        case (nil, .some):
+            throw ValidationError(code: "invalid_field", message: "total_seats must be a whole number")
+        case (nil, nil):
+            throw ValidationError(code: "missing_field", message: "seats or total_seats is required")
+        }
+        return EventDefinition(eventID: eventID, name: name, date: date, venue: venue, seatIDs: seatIDs)
+    }
+
+    private func jsonObject(_ body: [UInt8], allowed: Set<String>) throws(ValidationError) -> [String: JSONValue] {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+        } catch {
+            throw ValidationError(code: "invalid_json", message: "the body is not valid JSON")
+        }
+        guard case .object(let object) = value else {
+            throw ValidationError(code: "invalid_json", message: "the body must be a JSON object")
+        }
+        if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
+            throw ValidationError(code: "unknown_field", message: "unknown field \(unknown)")
+        }
+        return object
+    }
+
+    private func identifier(_ object: [String: JSONValue], _ field: String) throws(ValidationError) -> String {
+        guard let value = object[field] else {
+            throw ValidationError(code: "missing_field", message: "\(field) is required")
+        }
+        return try identifier(value, named: field)
+    }
+
+    private func identifier(_ value: JSONValue, named field: String) throws(ValidationError) -> String {
+        guard case .string(let string) = value else {
+            throw ValidationError(code: "invalid_field", message: "\(field) must be a string")
+        }
+        guard !string.isEmpty, string.count <= limits.maxIdentifierLength,
+            !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ValidationError(
+                code: "invalid_field",
+                message: "\(field) must be 1 to \(limits.maxIdentifierLength) characters without control characters")
+        }
+        return string
+    }
+
+    private func identifiers(
+        _ object: [String: JSONValue], _ field: String, max: Int, limitCode: String
+    ) throws(ValidationError) -> [String] {
+        guard case .array(let values) = object[field] else {
+            throw ValidationError(code: "invalid_field", message: "\(field) must be an array of strings")
+        }
+        guard !values.isEmpty else {
+            throw ValidationError(code: "invalid_field", message: "\(field) must not be empty")
+        }
+        guard values.count <= max else {
+            throw ValidationError(code: limitCode, message: "\(field) may name at most \(max) seats")
+        }
+        var seen = Set<String>()
+        var result: [String] = []
+        result.reserveCapacity(values.count)
+        for value in values {
+            let id = try identifier(value, named: "every entry of \(field)")
+            guard seen.insert(id).inserted else {
+                throw ValidationError(code: "duplicate_seat", message: "\(field) names seat \(id) twice")
+            }
+            result.append(id)
+        }
+        return result
+    }
+
+    private func text(_ object: [String: JSONValue], _ field: String, required: Bool) throws(ValidationError) -> String {
+        switch object[field] {
+        case nil where !required:
+            return ""
+        case nil:
+            throw ValidationError(code: "missing_field", message: "\(field) is required")
+        case .string(let string) where !string.trimmingCharacters(in: .whitespaces).isEmpty || !required:
+            guard string.count <= limits.maxTextLength else {
+                throw ValidationError(
+                    code: "invalid_field", message: "\(field) may have at most \(limits.maxTextLength) characters")
+            }
+            return string
+        case .string:
+            throw ValidationError(code: "invalid_field", message: "\(field) must not be empty")
+        default:
+            throw ValidationError(code: "invalid_field", message: "\(field) must be a string")
+        }
+    }
+
+    /// `2026-12-01` or a full ISO 8601 date-time such as `2026-12-01T20:00:00Z`.
+    static func isISO8601(_ string: String) -> Bool {
+        if (try? Date(string, strategy: .iso8601)) != nil { return true }
+        let dateOnly = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()
+        return (try? Date(string, strategy: dateOnly)) != nil
+    }
+}
+
+/// Any JSON value, decoded without a schema so validation can name exactly what is wrong.
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let integer = try? container.decode(Int.self) {
+            self = .integer(integer)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Settings of a `KafkaProducer`; every default works on the local stack.
+public struct KafkaProducerConfiguration: Sendable {
+    /// The brokers to bootstrap from, as `host:port[,host:port]`.
+    public var bootstrapServers: String
+    /// The client id the brokers see.
+    public var clientID: String = "seatline"
+    /// How long a send may wait for the broker's acknowledgement before it fails (`message.timeout.ms`).
+    public var deliveryTimeout: Duration = .seconds(5)
+    /// How long messages wait locally to be batched together (`linger.ms`).
+    public var linger: Duration = .milliseconds(2)
+
+    /// Creates a configuration with default settings for the given brokers.
+    public init(bootstrapServers: String) {
+        self.bootstrapServers = bootstrapServers
+    }
+}

@@ -1,0 +1,13 @@
+/// A Lua script run with `EVALSHA`, identified by the SHA-1 of its source as Redis computes it.
+public struct RedisScript: Sendable {
+    /// The Lua source, sent with `EVAL` when Redis does not have the script cached.
+    public let source: String
+    /// The lowercase hexadecimal SHA-1 of `source`, the name `EVALSHA` uses.
+    public let sha1: String
+
+    /// Creates a script from its Lua source.
+    public init(_ source: String) {
+        self.source = source
+        self.sha1 = SHA1.hexDigest(of: Array(source.utf8))
+    }
+}

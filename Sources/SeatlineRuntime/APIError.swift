@@ -1,0 +1,85 @@
+public import BookingDomain
+public import Hummingbird
+
+/// Every error an HTTP client can see: a status and `{"error": "...", "code": "..."}`.
+public struct APIError: HTTPResponseError, Sendable {
+    /// The HTTP status.
+    public let status: HTTPResponse.Status
+    /// The machine-readable code.
+    public let code: String
+    /// What went wrong, for a person.
+    public let message: String
+    /// Extra headers, such as `Retry-After`.
+    public let headers: HTTPFields
+
+    /// Creates an error.
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    /// A refused request body: 400 with the validator's code.
+    public init(_ error: ValidationError) {
+        self.init(.badRequest, code: error.code, message: error.message)
+    }
+
+    /// The JSON response.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// `{"error": message, "code": code}`.
+    public var body: [UInt8] {
+        var writer = JSONWriter()
+        writer.object {
+            $0.field("error", message)
+            $0.field("code", code)
+        }
+        return writer.bytes
+    }
+
+    /// 404 for a path or resource that does not exist.
+    public static func notFound(_ message: String, headers: HTTPFields = [:]) -> APIError {
+        APIError(.notFound, code: "not_found", message: message, headers: headers)
+    }
+
+    /// 503 with `Retry-After` when a dependency is down.
+    public static func unavailable(_ message: String, retryAfterSeconds: Int = 1) -> APIError {
+        APIError(
+            .serviceUnavailable, code: "unavailable", message: message,
+            headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+}
+
+extension ValidationError: @retroactive HTTPResponseError {
+    /// A refused body is the client's to fix.
+    public var status: HTTPResponse.Status { .badRequest }
+
+    /// The same JSON every error has.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try APIError(self).response(from: request, context: context)
+    }
+}
+
+/// Gives Hummingbird's own errors (no route, a method not allowed, a body too large) the JSON shape
+/// of every other error.
+public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Creates the middleware.
+    public init() {}
+
+    /// Passes the request on and rewrites a plain `HTTPError` into `APIError`.
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+            throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+        }
+    }
+}

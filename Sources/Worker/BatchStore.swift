@@ -1,0 +1,211 @@
+public import BookingDomain
+public import Foundation
+public import Postgres
+
+/// Applies a batch of commands to the write DB in one transaction: skips command ids applied before,
+/// reads what the batch touches, lets the `SeatLedger` decide, then writes the seats (fenced by
+/// version), the bookings, the journal entries and the applied command ids, and wakes the projector.
+public struct BatchStore: Sendable {
+    /// A Kafka message that is not a command: recorded so it is seen, and skipped so its partition moves on.
+    public struct UndecodableMessage: Sendable {
+        /// Its topic.
+        public let topic: String
+        /// Its partition.
+        public let partition: Int32
+        /// Its offset.
+        public let offset: Int64
+        /// Its bytes.
+        public let payload: [UInt8]
+        /// Why it could not be decoded.
+        public let error: String
+
+        /// Creates a record.
+        public init(topic: String, partition: Int32, offset: Int64, payload: [UInt8], error: String) {
+            self.topic = topic
+            self.partition = partition
+            self.offset = offset
+            self.payload = payload
+            self.error = error
+        }
+    }
+
+    /// What a batch did.
+    public struct Result: Sendable {
+        /// The decision per command applied in this batch; commands applied before are absent.
+        public var decisions: [UUID: SeatLedger.Decision] = [:]
+        /// Commands skipped because an earlier transaction had applied them (redeliveries).
+        public var duplicates = 0
+        /// Holds this batch ended as EXPIRED.
+        public var expiredHolds = 0
+    }
+
+    /// A seat changed between the batch's read and its write: a stale writer was fenced off, and the
+    /// batch must be decided again from a fresh read.
+    public struct SeatVersionConflict: Error, CustomStringConvertible {
+        /// Seats expected to change.
+        public let expected: Int
+        /// Seats that still had the version read.
+        public let written: Int
+
+        /// Counts only.
+        public var description: String { "seat versions moved: \(written) of \(expected) fenced writes applied" }
+    }
+
+    let database: PostgresClient
+
+    /// A store on the write DB.
+    public init(database: PostgresClient) {
+        self.database = database
+    }
+
+    /// Decides and writes `commands`, in order, at instant `now`, all in one transaction.
+    public func apply(
+        _ commands: [BookingCommand], undecodable: [UndecodableMessage] = [], now: Date = Date()
+    ) async throws -> Result {
+        try await database.withTransaction { connection in
+            try await apply(commands, undecodable: undecodable, now: now, on: connection)
+        }
+    }
+
+    /// The same within a transaction the caller opened.
+    public func apply(
+        _ commands: [BookingCommand], undecodable: [UndecodableMessage], now: Date, on connection: PostgresConnection
+    ) async throws -> Result {
+        var result = Result()
+        let fresh = try await recordCommandIDs(commands.map(\.commandID), on: connection)
+        let pending = commands.filter { fresh.contains($0.commandID) }
+        result.duplicates = commands.count - pending.count
+
+        var ledger = try await readLedger(for: pending, now: now, on: connection)
+        for command in pending {
+            result.decisions[command.commandID] = ledger.apply(command, now: now)
+        }
+        result.expiredHolds = ledger.bookingWrites.filter { $0.status == .expired }.count
+        try await write(ledger, on: connection)
+        try await record(undecodable, on: connection)
+        if !ledger.journal.isEmpty {
+            // Delivered at commit, so the projector never wakes before the entries are visible.
+            _ = try await connection.query("SELECT pg_notify('journal', '')")
+        }
+        return result
+    }
+
+    /// Inserts the command ids; returns those not recorded before. A redelivery racing its first
+    /// delivery in another worker waits here for that transaction and then finds the id taken.
+    private func recordCommandIDs(_ ids: [UUID], on connection: PostgresConnection) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            INSERT INTO processed_commands (command_id) SELECT unnest(\(ids)::uuid[])
+            ON CONFLICT DO NOTHING RETURNING command_id
+            """)
+        return Set(try rows.map { try $0.decode(UUID.self, at: 0) })
+    }
+
+    private func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws {
+        for event in ledger.createdEvents {
+            _ = try await connection.query(
+                """
+                INSERT INTO events (event_id, name, date, venue, total_seats)
+                VALUES (\(event.eventID), \(event.name), \(event.date), \(event.venue), \(event.seatIDs.count))
+                """)
+            _ = try await connection.query(
+                """
+                INSERT INTO seats (event_id, seat_id, position)
+                SELECT \(event.eventID), seat_id, position FROM unnest(\(event.seatIDs)::text[]) WITH ORDINALITY AS s(seat_id, position)
+                """)
+        }
+        try await writeSeats(ledger.seatWrites, on: connection)
+        try await writeBookings(ledger.bookingWrites, on: connection)
+        try await append(ledger.journal, on: connection)
+    }
+
+    private func writeSeats(_ writes: [SeatLedger.SeatWrite], on connection: PostgresConnection) async throws {
+        guard !writes.isEmpty else { return }
+        let updated = try await connection.query(
+            """
+            UPDATE seats AS s
+            SET status = w.status, booking_id = w.booking_id, user_id = w.user_id, held_until = w.held_until, version = w.version
+            FROM unnest(\(writes.map(\.key.eventID))::text[], \(writes.map(\.key.seatID))::text[],
+                        \(writes.map(\.seat.status.rawValue))::text[], \(writes.map(\.seat.bookingID))::uuid[],
+                        \(writes.map(\.seat.userID))::text[], \(writes.map(\.seat.heldUntil))::timestamptz[],
+                        \(writes.map(\.expectedVersion))::bigint[], \(writes.map(\.seat.version))::bigint[])
+                 AS w(event_id, seat_id, status, booking_id, user_id, held_until, expected_version, version)
+            WHERE s.event_id = w.event_id AND s.seat_id = w.seat_id AND s.version = w.expected_version
+            """)
+        guard updated.rowsAffected == writes.count else {
+            throw SeatVersionConflict(expected: writes.count, written: updated.rowsAffected)
+        }
+    }
+
+    private func writeBookings(_ bookings: [Booking], on connection: PostgresConnection) async throws {
+        guard !bookings.isEmpty else { return }
+        // Seat lists differ in length, so each travels as a JSON array inside one text[] parameter.
+        let seatLists = try bookings.map { String(decoding: try JSONEncoder().encode($0.seatIDs), as: UTF8.self) }
+        _ = try await connection.query(
+            """
+            INSERT INTO bookings (booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at)
+            SELECT b.booking_id, b.event_id, b.user_id, ARRAY(SELECT jsonb_array_elements_text(b.seat_ids)), b.status,
+                   b.reason, b.held_until, b.created_at, b.updated_at
+            FROM unnest(\(bookings.map(\.bookingID))::uuid[], \(bookings.map(\.eventID))::text[],
+                        \(bookings.map(\.userID))::text[], \(seatLists)::jsonb[], \(bookings.map(\.status.rawValue))::text[],
+                        \(bookings.map(\.reason))::text[], \(bookings.map(\.heldUntil))::timestamptz[],
+                        \(bookings.map(\.createdAt))::timestamptz[], \(bookings.map(\.updatedAt))::timestamptz[])
+                 AS b(booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at)
+            ON CONFLICT (booking_id) DO UPDATE
+            SET status = EXCLUDED.status, reason = EXCLUDED.reason, held_until = EXCLUDED.held_until,
+                updated_at = EXCLUDED.updated_at
+            """)
+    }
+
+    /// Appends the entries with contiguous versions per stream. Streams are bumped in sorted order so
+    /// two batches touching the same streams lock them in the same order.
+    private func append(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
+        var counts: [String: Int64] = [:]
+        for entry in entries { counts[entry.streamID, default: 0] += 1 }
+        let streams = counts.keys.sorted()
+        let bumped = try await connection.query(
+            """
+            INSERT INTO journal_streams (stream_id, version)
+            SELECT * FROM unnest(\(streams)::text[], \(streams.map { counts[$0]! })::bigint[])
+            ON CONFLICT (stream_id) DO UPDATE SET version = journal_streams.version + EXCLUDED.version
+            RETURNING stream_id, version
+            """)
+        var nextVersion: [String: Int64] = [:]
+        for row in bumped {
+            let stream = try row.decode(String.self, at: 0)
+            nextVersion[stream] = try row.decode(Int64.self, at: 1) - counts[stream]! + 1
+        }
+        var versions: [Int64] = []
+        versions.reserveCapacity(entries.count)
+        for entry in entries {
+            versions.append(nextVersion[entry.streamID]!)
+            nextVersion[entry.streamID]! += 1
+        }
+        _ = try await connection.query(
+            """
+            INSERT INTO journal (stream_id, stream_version, entry_type, payload)
+            SELECT * FROM unnest(\(entries.map(\.streamID))::text[], \(versions)::bigint[],
+                                 \(entries.map(\.typeName))::text[], \(try entries.map { try $0.encodedPayload() })::jsonb[])
+            """)
+    }
+
+    private func record(_ messages: [UndecodableMessage], on connection: PostgresConnection) async throws {
+        for message in messages {
+            let hex = message.payload.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+            _ = try await connection.query(
+                """
+                INSERT INTO undecodable_commands (topic, partition, "offset", payload, error)
+                VALUES (\(message.topic), \(message.partition), \(message.offset), decode(\(hex), 'hex'), \(message.error))
+                ON CONFLICT DO NOTHING
+                """)
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: Swift.max(0, width - count)) + self
+    }
+}

@@ -1,0 +1,128 @@
+import BookingDomain
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Synchronization
+
+/// Pulls batches of commands from Kafka and applies each batch exactly once: locks, one write-DB
+/// transaction, then the offset commit. Offsets move only after the transaction that carries the
+/// effect committed; a crash in between redelivers commands whose ids the write DB already holds.
+final class BookingWorker: Sendable {
+    private let consumer: KafkaConsumer
+    private let store: BatchStore
+    private let locks: SeatLocks
+    private let batchSize: Int
+    private let logger: Logger
+    private let stopping = Mutex(false)
+    private let batchSizes = Recorder(label: "seatline_worker_batch_size")
+    private let commandsApplied = Counter(label: "seatline_worker_commands_total")
+    private let duplicatesSkipped = Counter(label: "seatline_worker_duplicates_skipped_total")
+    private let rejections = Counter(label: "seatline_worker_rejections_total")
+    private let conflicts = Counter(label: "seatline_worker_fenced_conflicts_total")
+    private let databaseFailures = Counter(label: "seatline_worker_database_failures_total")
+    private let undecodable = Counter(label: "seatline_worker_undecodable_total")
+
+    init(consumer: KafkaConsumer, store: BatchStore, locks: SeatLocks, batchSize: Int, logger: Logger) {
+        self.consumer = consumer
+        self.store = store
+        self.locks = locks
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    /// Consumes until `stop()`; the batch in hand is finished and committed first.
+    func run() async throws {
+        while !stopping.withLock({ $0 }) {
+            let events = try await consumer.poll(maxCount: batchSize, maxWait: .milliseconds(100))
+            var messages: [KafkaConsumerMessage] = []
+            for event in events {
+                switch event {
+                case .message(let message): messages.append(message)
+                case .partitionsAssigned(let partitions):
+                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                case .partitionsRevoked(let partitions):
+                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                }
+            }
+            guard !messages.isEmpty else { continue }
+            try await apply(messages)
+            do {
+                try await consumer.commit(messages)
+            } catch {
+                // After a rebalance the new owner gets these messages again and skips them by command id.
+                logger.warning("offset commit failed; the messages will be redelivered", metadata: ["error": "\(error)"])
+            }
+        }
+        await consumer.close()
+    }
+
+    /// Asks `run()` to return after the current batch.
+    func stop() {
+        stopping.withLock { $0 = true }
+    }
+
+    /// Applies one batch, retrying until its transaction commits: a fenced conflict is decided again
+    /// from a fresh read at once; a database failure waits with backoff, offsets untouched.
+    private func apply(_ messages: [KafkaConsumerMessage]) async throws {
+        var commands: [BookingCommand] = []
+        var unreadable: [BatchStore.UndecodableMessage] = []
+        var seen = Set<UUID>()
+        for message in messages {
+            do {
+                let command = try BookingCommand(encoded: message.value)
+                if seen.insert(command.commandID).inserted { commands.append(command) }
+            } catch {
+                unreadable.append(
+                    .init(
+                        topic: message.topic, partition: message.partition, offset: message.offset, payload: message.value,
+                        error: "\(error)"))
+            }
+        }
+        let seats = commands.flatMap { command -> [SeatKey] in
+            switch command.action {
+            case .book(let request), .hold(let request, _):
+                request.seatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
+            default: []
+            }
+        }
+
+        var attempt = 0
+        while true {
+            let held = await locks.acquire(seats)
+            do {
+                let result = try await store.apply(commands, undecodable: unreadable)
+                await locks.release(held)
+                record(result, batch: messages.count, unreadable: unreadable.count)
+                return
+            } catch let conflict as BatchStore.SeatVersionConflict {
+                await locks.release(held)
+                conflicts.increment()
+                logger.notice("stale seat read fenced off; deciding the batch again", metadata: ["conflict": "\(conflict)"])
+            } catch {
+                await locks.release(held)
+                databaseFailures.increment()
+                attempt += 1
+                let delay = Duration.milliseconds(min(2000, 50 << min(attempt, 6)))
+                logger.warning(
+                    "write DB transaction failed; retrying, offsets not committed",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func record(_ result: BatchStore.Result, batch: Int, unreadable: Int) {
+        batchSizes.record(batch)
+        commandsApplied.increment(by: result.decisions.count)
+        duplicatesSkipped.increment(by: result.duplicates)
+        undecodable.increment(by: unreadable)
+        let rejected = result.decisions.values.filter {
+            if case .rejected = $0 { true } else { false }
+        }.count
+        rejections.increment(by: rejected)
+        if unreadable > 0 {
+            logger.error("recorded undecodable messages in undecodable_commands", metadata: ["count": "\(unreadable)"])
+        }
+    }
+}

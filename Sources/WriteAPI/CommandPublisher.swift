@@ -1,0 +1,42 @@
+public import BookingDomain
+import Kafka
+
+/// Hands a command to the log the worker reads. Returns only once the command is durable there.
+public protocol CommandPublisher: Sendable {
+    /// Publishes `command`; throws `CommandPublisherError` when it could not be made durable in time.
+    func publish(_ command: BookingCommand) async throws(CommandPublisherError)
+}
+
+/// The broker did not acknowledge a command; the client should retry.
+public struct CommandPublisherError: Error, CustomStringConvertible {
+    /// Why, without the payload.
+    public let reason: String
+
+    /// Creates an error.
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    /// The reason.
+    public var description: String { reason }
+}
+
+/// Publishes to Kafka with the idempotent, acks=all producer; each call waits for its delivery report.
+struct KafkaCommandPublisher: CommandPublisher {
+    let producer: KafkaProducer
+    let topic: String
+
+    func publish(_ command: BookingCommand) async throws(CommandPublisherError) {
+        let value: [UInt8]
+        do {
+            value = try command.encoded()
+        } catch {
+            throw CommandPublisherError(reason: "the command could not be encoded")
+        }
+        do {
+            _ = try await producer.send(topic: topic, key: Array(command.partitionKey.utf8), value: value)
+        } catch {
+            throw CommandPublisherError(reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Hummingbird
+import Kafka
+public import Logging
+public import SeatlineRuntime
+
+/// The write-api role: the HTTP server and the Kafka producer it publishes through.
+public enum WriteAPIService {
+    /// Serves until SIGTERM or SIGINT, then stops taking requests and flushes the producer.
+    public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBrokers)
+        producerConfiguration.deliveryTimeout = configuration.kafkaDeliveryTimeout
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let topic = configuration.kafkaTopic
+
+        var settings = WriteRoutes.Settings()
+        settings.limits = configuration.requestLimits
+        settings.holdDuration = configuration.holdDuration
+        settings.requestTimeToLive = configuration.requestTimeToLive
+        settings.adminToken = configuration.adminToken
+        if configuration.adminToken.isEmpty {
+            logger.warning("SEATLINE_ADMIN_TOKEN is empty: the admin endpoints answer 401 to everyone")
+        }
+
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        OperationalRoutes(checks: [
+            .init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }
+        ]).register(on: router)
+        WriteRoutes(publisher: KafkaCommandPublisher(producer: producer, topic: topic), settings: settings)
+            .register(on: router)
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort ?? 8081)),
+            services: [ManagedClient(run: { try await producer.run() }, shutdown: { await producer.shutdown() })],
+            logger: logger
+        )
+        try await app.runService()
+    }
+}

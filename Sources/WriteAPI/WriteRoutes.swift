@@ -1,0 +1,183 @@
+public import BookingDomain
+import Foundation
+public import Hummingbird
+import Metrics
+import SeatlineRuntime
+
+/// The write side of the public API: every command is validated, published, and answered 202 only
+/// after the broker acknowledged it.
+public struct WriteRoutes: Sendable {
+    /// The settings the routes need.
+    public struct Settings: Sendable {
+        /// Limits on request bodies.
+        public var limits = RequestLimits()
+        /// How long a hold lasts.
+        public var holdDuration = Duration.seconds(600)
+        /// How long a command may wait for the worker before it is rejected.
+        public var requestTimeToLive = Duration.seconds(120)
+        /// The admin bearer token; empty closes the admin endpoints.
+        public var adminToken = ""
+        /// Body size limit of booking commands.
+        public var maxBodyBytes = 16 * 1024
+        /// Body size limit of admin event creation (seat lists can be long).
+        public var maxAdminBodyBytes = 8 * 1024 * 1024
+
+        /// The defaults.
+        public init() {}
+    }
+
+    private let publisher: any CommandPublisher
+    private let settings: Settings
+    private let validator: RequestValidator
+    private let now: @Sendable () -> Date
+    private let accepted = Counter(label: "seatline_write_commands_accepted_total")
+    private let refused = Counter(label: "seatline_write_requests_refused_total")
+    private let unavailable = Counter(label: "seatline_write_broker_unavailable_total")
+
+    /// Routes publishing through `publisher`.
+    public init(publisher: any CommandPublisher, settings: Settings, now: @escaping @Sendable () -> Date = Date.init) {
+        self.publisher = publisher
+        self.settings = settings
+        self.validator = RequestValidator(limits: settings.limits)
+        self.now = now
+    }
+
+    /// Adds the routes.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("/api/book") { request, context in
+            try await accept(request, context: context) { request, context in
+                let seats = try validator.seatRequest(from: try await body(of: request, limit: settings.maxBodyBytes))
+                return (try bookingID(for: seats.userID, request), .book(seats))
+            }
+        }
+        router.post("/api/holds") { request, context in
+            try await accept(request, context: context) { request, context in
+                let seats = try validator.seatRequest(from: try await body(of: request, limit: settings.maxBodyBytes))
+                let seconds = Int(settings.holdDuration.components.seconds)
+                return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: seconds))
+            }
+        }
+        router.post("/api/bookings/{id}/confirm") { request, context in
+            try await accept(request, context: context) { request, context in
+                let reference = try validator.bookingReference(
+                    bookingID: context.parameters.get("id") ?? "", from: try await body(of: request, limit: settings.maxBodyBytes))
+                return (reference.bookingID, .confirm(reference))
+            }
+        }
+        router.post("/api/bookings/{id}/cancel") { request, context in
+            try await accept(request, context: context) { request, context in
+                let reference = try validator.bookingReference(
+                    bookingID: context.parameters.get("id") ?? "", from: try await body(of: request, limit: settings.maxBodyBytes))
+                return (reference.bookingID, .cancel(reference))
+            }
+        }
+        router.post("/api/admin/events") { request, context in
+            try authorizeAdmin(request)
+            let definition = try validator.eventDefinition(
+                from: try await body(of: request, limit: settings.maxAdminBodyBytes),
+                generatedID: { UUID().uuidString.lowercased() })
+            try await publish(.createEvent(definition), id: UUID())
+            var writer = JSONWriter()
+            writer.object {
+                $0.field("message", "Event creation request received and is being processed.")
+                $0.field("event_id", definition.eventID)
+                $0.field("status", BookingStatus.pending.rawValue)
+            }
+            return jsonResponse(.accepted, writer.bytes, headers: [.location: "/api/events/\(definition.eventID)"])
+        }
+        router.post("/api/admin/expire") { request, context in
+            try authorizeAdmin(request)
+            try await publish(.expireHolds, id: UUID())
+            var writer = JSONWriter()
+            writer.object {
+                $0.field("message", "Hold expiry requested and is being processed.")
+                $0.field("status", BookingStatus.pending.rawValue)
+            }
+            return jsonResponse(.accepted, writer.bytes)
+        }
+    }
+
+    /// Runs `parse`, publishes the command it yields and answers 202 with the booking's location.
+    private func accept<Context: RequestContext>(
+        _ request: Request, context: Context,
+        _ parse: (Request, Context) async throws -> (UUID, BookingCommand.Action)
+    ) async throws -> Response {
+        let (bookingID, action) = try await parse(request, context)
+        // A book or hold command's id is its booking id, so a retry with the same Idempotency-Key
+        // publishes the same command id and the worker applies it once.
+        let commandID: UUID =
+            switch action {
+            case .book, .hold: bookingID
+            default: UUID()
+            }
+        try await publish(action, id: commandID)
+        var writer = JSONWriter()
+        writer.object {
+            $0.field("message", "Booking request received and is being processed.")
+            $0.field("bookingId", bookingID.uuidString.lowercased())
+            $0.field("status", BookingStatus.pending.rawValue)
+        }
+        return jsonResponse(.accepted, writer.bytes, headers: [.location: "/api/bookings/\(bookingID.uuidString.lowercased())"])
+    }
+
+    private func publish(_ action: BookingCommand.Action, id: UUID) async throws(APIError) {
+        let acceptedAt = now()
+        let command = BookingCommand(
+            commandID: id, acceptedAt: acceptedAt,
+            deadline: acceptedAt.addingTimeInterval(TimeInterval(settings.requestTimeToLive.components.seconds)),
+            action: action)
+        do {
+            try await publisher.publish(command)
+            accepted.increment()
+        } catch {
+            unavailable.increment()
+            throw APIError.unavailable("The booking queue is unavailable; nothing was accepted. Retry shortly.", retryAfterSeconds: 2)
+        }
+    }
+
+    private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
+        guard let key = request.headers[.idempotencyKey] else { return UUID() }
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 })
+        else {
+            refused.increment()
+            throw APIError(
+                .badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to 255 printable ASCII characters")
+        }
+        return IdempotencyKey.bookingID(userID: userID, key: key)
+    }
+
+    /// The body of a JSON request, refused when it is not JSON or larger than `limit`.
+    private func body(of request: Request, limit: Int) async throws(APIError) -> [UInt8] {
+        guard let contentType = request.headers[.contentType],
+            contentType.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json"
+        else {
+            refused.increment()
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Content-Type must be application/json")
+        }
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            refused.increment()
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
+        }
+    }
+
+    private func authorizeAdmin(_ request: Request) throws(APIError) {
+        let expected = Array("Bearer \(settings.adminToken)".utf8)
+        let given = Array((request.headers[.authorization] ?? "").utf8)
+        // Compare every byte whatever the first difference, so timing reveals nothing of the token.
+        var difference = UInt8(expected.count == given.count ? 0 : 1)
+        for index in 0..<min(expected.count, given.count) { difference |= expected[index] ^ given[index] }
+        guard !settings.adminToken.isEmpty, difference == 0 else {
+            refused.increment()
+            throw APIError(
+                .unauthorized, code: "unauthorized", message: "admin endpoints need Authorization: Bearer <token>",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+}

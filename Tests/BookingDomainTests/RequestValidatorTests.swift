@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@testable import BookingDomain
+
+@Suite struct RequestValidatorTests {
+    let validator = RequestValidator()
+
+    @Test func acceptsSingleAndMultiSeatRequests() throws {
+        let single = try validator.seatRequest(from: Array(#"{"userId":"u1","eventId":"e1","seatId":"A1"}"#.utf8))
+        #expect(single == SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1"]))
+        let many = try validator.seatRequest(from: Array(#"{"userId":"u1","eventId":"e1","seatIds":["A1","A2"]}"#.utf8))
+        #expect(many.seatIDs == ["A1", "A2"])
+    }
+
+    @Test(arguments: [
+        (#"not json"#, "invalid_json"),
+        (#"[1,2]"#, "invalid_json"),
+        (#"{"eventId":"e1","seatId":"A1"}"#, "missing_field"),
+        (#"{"userId":"","eventId":"e1","seatId":"A1"}"#, "invalid_field"),
+        (#"{"userId":42,"eventId":"e1","seatId":"A1"}"#, "invalid_field"),
+        (#"{"userId":"u","eventId":"e1"}"#, "missing_field"),
+        (#"{"userId":"u","eventId":"e1","seatId":"A1","seatIds":["A2"]}"#, "invalid_field"),
+        (#"{"userId":"u","eventId":"e1","seatIds":[]}"#, "invalid_field"),
+        (#"{"userId":"u","eventId":"e1","seatIds":["A1","A1"]}"#, "duplicate_seat"),
+        (#"{"userId":"u","eventId":"e1","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#, "too_many_seats"),
+        (#"{"userId":"u","eventId":"e1","seatIDs":["A1"]}"#, "unknown_field"),
+        (#"{"userId":"u\u0000","eventId":"e1","seatId":"A1"}"#, "invalid_field"),
+    ])
+    func refusesBadBookings(body: String, code: String) {
+        #expect(throws: ValidationError.self) { try validator.seatRequest(from: Array(body.utf8)) }
+        do {
+            _ = try validator.seatRequest(from: Array(body.utf8))
+        } catch {
+            #expect(error.code == code)
+        }
+    }
+
+    @Test func eventDefinitions() throws {
+        let listed = try validator.eventDefinition(
+            from: Array(#"{"event_id":"e1","name":"Gig","date":"2027-01-01T20:00:00Z","seats":["A1","A2"]}"#.utf8),
+            generatedID: { "unused" })
+        #expect(listed == EventDefinition(eventID: "e1", name: "Gig", date: "2027-01-01T20:00:00Z", venue: "", seatIDs: ["A1", "A2"]))
+        let counted = try validator.eventDefinition(
+            from: Array(#"{"name":"Gig","date":"2027-01-01","venue":"Hall","total_seats":3}"#.utf8), generatedID: { "gen" })
+        #expect(counted.eventID == "gen")
+        #expect(counted.seatIDs == ["1", "2", "3"])
+        for body in [
+            #"{"name":"Gig","date":"tomorrow","total_seats":3}"#, #"{"name":"Gig","date":"2027-01-01","total_seats":0}"#,
+            #"{"name":"Gig","date":"2027-01-01","total_seats":1.5}"#, #"{"name":"","date":"2027-01-01","total_seats":3}"#,
+            #"{"name":"Gig","date":"2027-01-01"}"#,
+        ] {
+            #expect(throws: ValidationError.self) { try validator.eventDefinition(from: Array(body.utf8), generatedID: { "x" }) }
+        }
+    }
+
+    @Test func bookingReferenceNeedsAUUIDAndAUser() throws {
+        let id = UUID()
+        #expect(try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"userId":"u"}"#.utf8)).bookingID == id)
+        #expect(throws: ValidationError.self) { try validator.bookingReference(bookingID: "42", from: Array(#"{"userId":"u"}"#.utf8)) }
+        #expect(throws: ValidationError.self) { try validator.bookingReference(bookingID: id.uuidString, from: Array("{}".utf8)) }
+    }
+}

