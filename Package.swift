@@ -21,12 +21,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries. librdkafka comes from deploy/stack's own >= 2.2 build (Debian 12's 2.0.2
         // cannot talk to current brokers), found through PKG_CONFIG_PATH, so no apt provider is named.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka"),
-        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning; its header and
+        // library sit on the default paths, so the modulemap names them directly.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Thin Swift facades over the C libraries; no C type crosses their public API.
@@ -64,7 +68,11 @@ let package = Package(
         ),
 
         // One module per role.
-        .target(name: "WriteAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "WriteAPI",
+            dependencies: ["SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Worker", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
         .target(name: "Sync", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
         .target(name: "ReadAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
@@ -84,5 +92,22 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WriteAPITests",
+            dependencies: ["WriteAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
+        // End to end: HTTP through the nginx gateway only (SEATLINE_GATEWAY_URL).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "BookingDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -47,5 +47,11 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             bindings.append(value.postgresText)
             sql += "$\(bindings.count)"
         }
+
+        /// Appends an optional value as the next `$n` parameter; nil binds SQL NULL.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            bindings.append(value.postgresText)
+            sql += "$\(bindings.count)"
+        }
     }
 }

@@ -6,13 +6,16 @@ import Foundation
 enum PostgresTimestamp {
     private static let microsecondsPerSecond: Int64 = 1_000_000
     private static let secondsPerDay: Int64 = 86_400
+    /// 2001-01-01T00:00:00Z, where `Date` counts from, in seconds since 1970.
+    private static let referenceDateSince1970: Int64 = 978_307_200
 
     /// `2026-11-22T00:22:56.123456Z`, rounded to the microsecond; `infinity` or `-infinity` when not finite.
     static func format(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let microseconds = (seconds * Double(microsecondsPerSecond)).rounded()
-        guard microseconds.isFinite, abs(microseconds) < 9.2e18 else { return seconds < 0 ? "-infinity" : "infinity" }
-        let total = Int64(microseconds)
+        // Date counts from 2001; converting that to 1970 in floating point would cost precision, so shift in integers.
+        let sinceReference = date.timeIntervalSinceReferenceDate
+        let microseconds = (sinceReference * Double(microsecondsPerSecond)).rounded()
+        guard microseconds.isFinite, abs(microseconds) < 9e18 else { return sinceReference < 0 ? "-infinity" : "infinity" }
+        let total = Int64(microseconds) + referenceDateSince1970 * microsecondsPerSecond
         let (wholeSeconds, fraction) = floorDivision(total, microsecondsPerSecond)
         let (days, secondOfDay) = floorDivision(wholeSeconds, secondsPerDay)
         let (year, month, day) = civil(fromDays: days)
@@ -70,7 +73,8 @@ enum PostgresTimestamp {
         if scanner.skip(" BC") { year = 1 - year }
         guard scanner.isAtEnd else { return nil }
         let seconds = days(fromYear: year, month: month, day: day) * secondsPerDay + secondOfDay - offset
-        return Date(timeIntervalSince1970: Double(seconds) + Double(fraction) / Double(microsecondsPerSecond))
+        let sinceReference = Double(seconds - referenceDateSince1970) + Double(fraction) / Double(microsecondsPerSecond)
+        return Date(timeIntervalSinceReferenceDate: sinceReference)
     }
 
     private struct TextCursor {

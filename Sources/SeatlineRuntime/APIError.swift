@@ -55,7 +55,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 }
 
-extension ValidationError: @retroactive HTTPResponseError {
+extension ValidationError: HTTPResponseError {
     /// A refused body is the client's to fix.
     public var status: HTTPResponse.Status { .badRequest }
 

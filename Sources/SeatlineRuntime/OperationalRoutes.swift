@@ -1,6 +1,6 @@
 public import Hummingbird
 import Metrics
-import Prometheus
+public import Prometheus
 
 /// `/healthz`, `/readyz` and `/metrics`, which every role serves.
 public struct OperationalRoutes: Sendable {

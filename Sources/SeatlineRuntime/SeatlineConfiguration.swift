@@ -1,5 +1,5 @@
 public import BookingDomain
-import Foundation
+public import Foundation
 
 /// Every setting of every role, read from the environment in one place. Each default works on the
 /// local stack (`deploy/stack up`); docker-compose sets the same names.

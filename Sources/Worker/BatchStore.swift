@@ -102,7 +102,7 @@ public struct BatchStore: Sendable {
         return Set(try rows.map { try $0.decode(UUID.self, at: 0) })
     }
 
-    private func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws {
+    func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws {
         for event in ledger.createdEvents {
             _ = try await connection.query(
                 """

@@ -1,6 +1,7 @@
 public import BookingDomain
-import Foundation
+public import Foundation
 public import Hummingbird
+import HTTPTypes
 import Metrics
 import SeatlineRuntime
 

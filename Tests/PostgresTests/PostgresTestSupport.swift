@@ -14,9 +14,9 @@ enum PostgresTestSupport {
         ProcessInfo.processInfo.environment["SEATLINE_WRITE_DATABASE_URL"]
         ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
 
-    /// The repository root, three levels up from this file (Tests/PostgresTests/File.swift).
-    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    /// The repository root, three levels up from this file (Tests/PostgresTests/File.swift), symlinks resolved.
+    static let repository = URL(filePath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     static func makeClient(connectionCount: Int = 4) -> PostgresClient {
         var configuration = PostgresConfiguration(url: writeDatabaseURL)

@@ -1,4 +1,13 @@
 -- The read model: denormalized views served by read-api, written only by the sync projector.
+--
+-- Entries are projected in (transaction id, position) order, which is gap-safe but can differ from the
+-- order in which two transactions appending to the same stream committed. Stream versions are assigned
+-- under the stream's row lock, so they are the commit order within a stream: every seat and booking row
+-- keeps the stream version that last wrote it, and an older change never overwrites a newer one.
+
+-- Hands out a new value whenever an event's view changes: the seat map's ETag. It survives a rebuild
+-- (TRUNCATE keeps sequences), so an ETag never names two different seat maps.
+CREATE SEQUENCE view_revision;
 
 CREATE TABLE event_view (
     event_id        text PRIMARY KEY,
@@ -9,19 +18,26 @@ CREATE TABLE event_view (
     available_seats integer NOT NULL,
     held_seats      integer NOT NULL,
     booked_seats    integer NOT NULL,
-    -- Journal stream version last projected: the seat map's ETag.
+    -- Highest journal stream version projected; equals journal_streams.version once caught up.
     version         bigint NOT NULL,
+    -- From view_revision, renewed by every projection transaction that touches the event.
+    revision        bigint NOT NULL,
     created_at      timestamptz NOT NULL
 );
+
+CREATE INDEX event_view_listing_order ON event_view (date, event_id);
 
 CREATE TABLE seat_view (
     event_id   text NOT NULL,
     seat_id    text NOT NULL,
-    position   integer NOT NULL,
-    status     text NOT NULL,
+    -- Index in the event's seat map; NULL only while a change has been projected before its EventCreated.
+    position   integer,
+    status     text NOT NULL CHECK (status IN ('available', 'held', 'booked')),
     booking_id uuid,
     user_id    text,
     held_until timestamptz,
+    -- Stream version of the entry that last changed the seat.
+    version    bigint NOT NULL,
     PRIMARY KEY (event_id, seat_id)
 );
 
@@ -36,10 +52,14 @@ CREATE TABLE booking_view (
     reason     text,
     held_until timestamptz,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    -- Stream version of the entry that last wrote the booking.
+    version    bigint NOT NULL
 );
 
--- Seat changes in projection order: the feed of the live seat-update streams.
+-- Seat changes in projection order: the feed of the live seat-update streams. Only one projection
+-- transaction writes at a time (an advisory lock), so positions grow in commit order and a reader
+-- following them skips nothing.
 CREATE TABLE seat_changes (
     position   bigserial PRIMARY KEY,
     event_id   text NOT NULL,
@@ -52,7 +72,8 @@ CREATE TABLE seat_changes (
 
 CREATE INDEX seat_changes_by_event ON seat_changes (event_id, position);
 
--- How far the projector got, written in the same transaction as the projection itself.
+-- How far the projector got, written in the same transaction as the projection itself: every entry at or
+-- before (transaction_id, position) in projection order has been applied.
 CREATE TABLE projection_checkpoint (
     projection     text PRIMARY KEY,
     transaction_id bigint NOT NULL,

@@ -1,0 +1,70 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// What the gateway and the read API answer to requests that go nowhere or too far.
+@Suite struct GatewayTests {
+    let gateway = Gateway()
+
+    @Test func everyRoleIsHealthyBehindTheGateway() async throws {
+        for path in ["/healthz", "/healthz/write-api", "/healthz/read-api", "/healthz/worker", "/healthz/sync"] {
+            let reply = try await gateway.send(.GET, path)
+            #expect(reply.status == .ok, "\(path)")
+        }
+    }
+
+    @Test func unknownPathsAndIDsAnswer404JSON() async throws {
+        let path = try await gateway.send(.GET, "/no/such/thing")
+        #expect(path.status == .notFound)
+        #expect(try path.json()["code"] as? String == "not_found")
+        let event = try await gateway.send(.GET, "/api/events/never-created-\(UUID())")
+        #expect(event.status == .notFound)
+        #expect(try event.json()["error"] as? String != nil)
+        let booking = try await gateway.send(.GET, "/api/bookings/\(UUID())")
+        #expect(booking.status == .notFound)
+        #expect(booking.headers.first(name: "Retry-After") != nil)
+    }
+
+    @Test func oversizeBodyAnswers413JSON() async throws {
+        let huge = #"{"userId":"u","eventId":"e","seatId":""# + String(repeating: "x", count: 100_000) + #""}"#
+        let reply = try await gateway.send(.POST, "/api/book", body: huge)
+        #expect(reply.status == .payloadTooLarge)
+        #expect(try reply.json()["code"] as? String == "payload_too_large")
+    }
+
+    @Test func badInputAnswers4xxJSON() async throws {
+        let reply = try await gateway.send(.POST, "/api/book", body: #"{"userId":"u","eventId":"e"}"#)
+        #expect(reply.status == .badRequest)
+        #expect(try reply.json()["code"] as? String == "missing_field")
+        let plain = try await gateway.send(.POST, "/api/book", body: "x", contentType: "text/plain")
+        #expect(plain.status == .unsupportedMediaType)
+    }
+
+    @Test func seatMapAnswers304ForAMatchingETag() async throws {
+        let event = try await gateway.createEvent(seatIDs: ["A1"])
+        let first = try await gateway.send(.GET, "/api/events/\(event)")
+        let etag = try #require(first.headers.first(name: "ETag"))
+        let again = try await gateway.send(.GET, "/api/events/\(event)", headers: [("If-None-Match", etag)])
+        #expect(again.status == .notModified)
+        #expect(again.body.isEmpty)
+    }
+
+    @Test func adminWithoutTokenIs401AndHammeringIsRateLimited() async throws {
+        let unauthorized = try await gateway.send(.POST, "/api/admin/expire", body: "{}")
+        #expect(unauthorized.status == .unauthorized || unauthorized.status == .tooManyRequests)
+        let statuses = try await withThrowingTaskGroup(of: (HTTPResponseStatus, [UInt8]).self) { group in
+            for _ in 0..<150 {
+                group.addTask {
+                    let reply = try await gateway.send(
+                        .POST, "/api/admin/expire", body: "{}", headers: [("Authorization", "Bearer guess")])
+                    return (reply.status, reply.body)
+                }
+            }
+            return try await group.reduce(into: [(HTTPResponseStatus, [UInt8])]()) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0.0 == .unauthorized || $0.0 == .tooManyRequests })
+        let limited = try #require(statuses.first { $0.0 == .tooManyRequests })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(limited.1)) as? [String: Any])
+        #expect(body["code"] as? String == "rate_limited")
+    }
+}

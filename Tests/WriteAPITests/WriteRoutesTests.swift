@@ -1,0 +1,149 @@
+import BookingDomain
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SeatlineRuntime
+import Synchronization
+import Testing
+
+@testable import WriteAPI
+
+/// Records what would have gone to Kafka; can play a broker that never acknowledges.
+final class RecordingPublisher: CommandPublisher {
+    let published = Mutex<[BookingCommand]>([])
+    let brokerDown: Bool
+
+    init(brokerDown: Bool = false) {
+        self.brokerDown = brokerDown
+    }
+
+    func publish(_ command: BookingCommand) async throws(CommandPublisherError) {
+        if brokerDown { throw CommandPublisherError(reason: "no broker acknowledged the command") }
+        published.withLock { $0.append(command) }
+    }
+
+    var commands: [BookingCommand] { published.withLock { $0 } }
+}
+
+struct Answer: Decodable {
+    let bookingId: String?
+    let status: String?
+    let error: String?
+    let code: String?
+}
+
+@Suite struct WriteRoutesTests {
+    static let token = "test-admin-token"
+
+    func withApp(_ publisher: RecordingPublisher, _ body: (any TestClientProtocol) async throws -> Void) async throws {
+        var settings = WriteRoutes.Settings()
+        settings.adminToken = Self.token
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        WriteRoutes(publisher: publisher, settings: settings).register(on: router)
+        try await Application(router: router).test(.router) { client in try await body(client) }
+    }
+
+    func post(
+        _ client: any TestClientProtocol, _ uri: String, _ body: String, contentType: String = "application/json",
+        headers extra: HTTPFields = [:]
+    ) async throws -> (HTTPResponse.Status, HTTPFields, Answer?) {
+        var headers = extra
+        headers[.contentType] = contentType
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            ($0.status, $0.headers, try? JSONDecoder().decode(Answer.self, from: Data(buffer: $0.body)))
+        }
+    }
+
+    @Test func acceptedBookingAnswers202WithLocation() async throws {
+        let publisher = RecordingPublisher()
+        try await withApp(publisher) { client in
+            let (status, headers, answer) = try await post(client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
+            #expect(status == .accepted)
+            #expect(answer?.status == "PENDING")
+            let id = try #require(answer?.bookingId)
+            #expect(headers[.location] == "/api/bookings/\(id)")
+            #expect(publisher.commands.map(\.commandID.uuidString).map { $0.lowercased() } == [id])
+            #expect(publisher.commands.first?.action == .book(SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1"])))
+        }
+    }
+
+    @Test func badInputGets4xxAndNothingIsPublished() async throws {
+        let publisher = RecordingPublisher()
+        let oversize = #"{"userId":"u","eventId":"e","seatId":""# + String(repeating: "x", count: 20_000) + #""}"#
+        let table: [(String, String, String, HTTPResponse.Status, String)] = [
+            ("/api/book", "{", "application/json", .badRequest, "invalid_json"),
+            ("/api/book", #"{"userId":"u","eventId":"e"}"#, "application/json", .badRequest, "missing_field"),
+            ("/api/book", #"{"userId":"","eventId":"e","seatId":"A1"}"#, "application/json", .badRequest, "invalid_field"),
+            ("/api/book", #"{"userId":1,"eventId":"e","seatId":"A1"}"#, "application/json", .badRequest, "invalid_field"),
+            ("/api/book", #"{"userId":"u","eventId":"e","seat":"A1"}"#, "application/json", .badRequest, "unknown_field"),
+            ("/api/book", #"{"userId":"u","eventId":"e","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#,
+             "application/json", .badRequest, "too_many_seats"),
+            ("/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#, "text/plain", .unsupportedMediaType,
+             "unsupported_media_type"),
+            ("/api/book", oversize, "application/json", .contentTooLarge, "payload_too_large"),
+            ("/api/holds", #"[]"#, "application/json", .badRequest, "invalid_json"),
+            ("/api/bookings/not-a-uuid/confirm", #"{"userId":"u"}"#, "application/json", .badRequest, "invalid_booking_id"),
+            ("/api/bookings/\(UUID())/cancel", #"{}"#, "application/json", .badRequest, "missing_field"),
+            ("/api/admin/events", #"{"name":"x","date":"2027-01-01","total_seats":1}"#, "application/json", .unauthorized,
+             "unauthorized"),
+            ("/api/admin/expire", "", "application/json", .unauthorized, "unauthorized"),
+        ]
+        try await withApp(publisher) { client in
+            for (uri, body, contentType, expectedStatus, expectedCode) in table {
+                let (status, _, answer) = try await post(client, uri, body, contentType: contentType)
+                #expect(status == expectedStatus, "\(uri) \(body.prefix(60))")
+                #expect(answer?.code == expectedCode, "\(uri) \(body.prefix(60))")
+                #expect(answer?.error?.isEmpty == false)
+            }
+            let (status, _, _) = try await post(
+                client, "/api/admin/expire", "", headers: [.authorization: "Bearer wrong-token-of-same-size"])
+            #expect(status == .unauthorized)
+        }
+        #expect(publisher.commands.isEmpty)
+    }
+
+    @Test func idempotencyKeyGivesOneBookingID() async throws {
+        let publisher = RecordingPublisher()
+        try await withApp(publisher) { client in
+            var ids = Set<String>()
+            for _ in 0..<5 {
+                let (status, _, answer) = try await post(
+                    client, "/api/book", #"{"userId":"u1","eventId":"e1","seatIds":["A1","A2"]}"#,
+                    headers: [.idempotencyKey: "retry-me"])
+                #expect(status == .accepted)
+                ids.insert(try #require(answer?.bookingId))
+            }
+            #expect(ids.count == 1)
+            let (_, _, other) = try await post(
+                client, "/api/book", #"{"userId":"u2","eventId":"e1","seatId":"A1"}"#, headers: [.idempotencyKey: "retry-me"])
+            #expect(other?.bookingId.map(ids.contains) == false)
+        }
+        #expect(Set(publisher.commands.map(\.commandID)).count == 2)
+    }
+
+    @Test func brokerDownAnswers503WithRetryAfter() async throws {
+        try await withApp(RecordingPublisher(brokerDown: true)) { client in
+            let (status, headers, answer) = try await post(client, "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#)
+            #expect(status == .serviceUnavailable)
+            #expect(headers[.retryAfter] != nil)
+            #expect(answer?.code == "unavailable")
+        }
+    }
+
+    @Test func adminWithTokenCreatesEventsAndRunsExpiry() async throws {
+        let publisher = RecordingPublisher()
+        try await withApp(publisher) { client in
+            let auth: HTTPFields = [.authorization: "Bearer \(Self.token)"]
+            let (created, headers, _) = try await post(
+                client, "/api/admin/events", #"{"event_id":"gig","name":"Gig","date":"2027-01-01","total_seats":3}"#,
+                headers: auth)
+            #expect(created == .accepted)
+            #expect(headers[.location] == "/api/events/gig")
+            let (expired, _, _) = try await post(client, "/api/admin/expire", "", headers: auth)
+            #expect(expired == .accepted)
+        }
+        #expect(publisher.commands.count == 2)
+        #expect(publisher.commands.last?.action == .expireHolds)
+    }
+}
