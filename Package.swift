@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHiredis", "Digest", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -50,8 +50,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // SHA-1 for names (version 5 UUIDs, Redis script hashes); Foundation on Linux has no digests.
+        .target(name: "Digest", swiftSettings: swiftSettings),
+
         // The booking domain: commands, seats, decisions, journal entries, validation. No I/O.
-        .target(name: "BookingDomain", swiftSettings: swiftSettings),
+        .target(name: "BookingDomain", dependencies: ["Digest"], swiftSettings: swiftSettings),
 
         // What every role shares: configuration, HTTP plumbing, health and metrics, schema.
         .target(
@@ -77,10 +80,24 @@ let package = Package(
         .target(name: "Sync", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
         .target(name: "ReadAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
 
+        // `seatline load`: drives the gateway and checks the outcome against both databases.
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                "Postgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "seatline",
             dependencies: [
-                "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI",
+                "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI", "LoadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -92,6 +109,11 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "SeatlineRuntime"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReadAPITests",
+            dependencies: ["ReadAPI", "SeatlineRuntime", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "WriteAPITests",
             dependencies: ["WriteAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A request refused before anything was enqueued: a 4xx with a human message and a machine code.
 public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -72,7 +72,9 @@ public struct RequestValidator: Sendable {
     }
 
     /// `{"event_id"?,"name","date","venue"?,"seats":[...]}` or with `"total_seats":N` (seats named 1…N).
-    public func eventDefinition(from body: [UInt8], generatedID: () -> String) throws(ValidationError) -> EventDefinition {
+    public func eventDefinition(
+        from body: [UInt8], generatedID: () -> String
+    ) throws(ValidationError) -> EventDefinition {
         let object = try jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
         let eventID = object["event_id"] == nil ? generatedID() : try identifier(object, "event_id")
         let name = try text(object, "name", required: true)
@@ -163,7 +165,8 @@ public struct RequestValidator: Sendable {
         return result
     }
 
-    private func text(_ object: [String: JSONValue], _ field: String, required: Bool) throws(ValidationError) -> String {
+    private func text(_ object: [String: JSONValue], _ field: String, required: Bool) throws(ValidationError) -> String
+    {
         switch object[field] {
         case nil where !required:
             return ""

@@ -67,7 +67,9 @@ public struct SeatLedger: Sendable {
         case .book(let request):
             return take(request, as: .booked, command: command, now: now)
         case .hold(let request, let holdSeconds):
-            return take(request, as: .held(until: now.addingTimeInterval(TimeInterval(holdSeconds))), command: command, now: now)
+            return take(
+                request, as: .held(until: now.addingTimeInterval(TimeInterval(holdSeconds))), command: command, now: now
+            )
         case .confirm(let reference):
             return confirm(reference, deadline: command.deadline, now: now)
         case .cancel(let reference):
@@ -75,7 +77,8 @@ public struct SeatLedger: Sendable {
         case .createEvent(let definition):
             return create(definition, now: now)
         case .expireHolds:
-            for booking in bookings.values where booking.status == .held && booking.heldUntil.map({ $0 <= now }) == true {
+            for booking in bookings.values where booking.status == .held && booking.heldUntil.map({ $0 <= now }) == true
+            {
                 release(booking.bookingID, as: .expired, reason: RejectionReason.holdExpired.rawValue, now: now)
             }
             return .unchanged
@@ -87,7 +90,9 @@ public struct SeatLedger: Sendable {
         case held(until: Date)
     }
 
-    private mutating func take(_ request: SeatRequest, as taking: Taking, command: BookingCommand, now: Date) -> Decision {
+    private mutating func take(
+        _ request: SeatRequest, as taking: Taking, command: BookingCommand, now: Date
+    ) -> Decision {
         var booking = Booking(
             bookingID: command.commandID, eventID: request.eventID, userID: request.userID, seatIDs: request.seatIDs,
             status: .rejected, createdAt: command.acceptedAt, updatedAt: now)

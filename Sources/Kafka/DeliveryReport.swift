@@ -20,19 +20,32 @@ final class DeliveryReport: Sendable {
 }
 
 /// Called by rd_kafka_poll/rd_kafka_flush on the producer's poll thread, exactly once per enqueued message.
+/// A timed-out message asks the poll loop to replace the client (see `KafkaProducer`).
 let deliveryReportCallback:
     @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-        _, message, _ in
+        handle, message, _ in
         guard let message, let opaque = message.pointee._private else { return }
         // Balances the passRetained in KafkaProducer.enqueue: this callback owns and releases the report.
         let report = Unmanaged<DeliveryReport>.fromOpaque(opaque).takeRetainedValue()
         let error = message.pointee.err
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            let failure = KafkaError(
+            let clientContext = RdKafkaClientContext.of(handle)
+            if error == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT {
+                clientContext?.replacementRequested.store(true, ordering: .relaxed)
+            }
+            var failure = KafkaError(
                 rdKafka: error,
                 fallback: .deliveryFailed,
                 context: "delivering a message to topic \(report.topic)"
             )
+            if failure.code == .closed, clientContext?.isRetired.load(ordering: .relaxed) == true {
+                failure = KafkaError(
+                    .brokerUnreachable,
+                    rdKafkaCode: error.rawValue,
+                    message: "delivering a message to topic \(report.topic): no acknowledgement before the client "
+                        + "was replaced"
+                )
+            }
             report.continuation.resume(returning: .failed(failure))
             return
         }

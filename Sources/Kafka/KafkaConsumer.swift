@@ -9,13 +9,12 @@ public final class KafkaConsumer: Sendable {
     private struct State {
         /// `close()` was called: polls end; commits queued before the close still run.
         var closeRequested = false
-        /// The handle is destroyed (or about to be, on the queue): nothing may use it.
-        var destroyed = false
+        /// The client until the close runs; only the queue takes it out, so it is released (destroyed) there.
+        var client: RdKafkaClient?
     }
 
-    private let client: RdKafkaClient
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Every consumer call (poll, commit, close) runs on this one serial queue, never on Swift's cooperative pool.
     private let queue = DispatchQueue(label: "seatline.kafka.consumer")
 
@@ -38,25 +37,29 @@ public final class KafkaConsumer: Sendable {
             ("enable.partition.eof", "false"),
             // librdkafka backs off up to 10 s by default; a restarted broker should be found again quickly.
             ("reconnect.backoff.max.ms", "1000"),
+            // A subscribed topic found missing (say, while a broker restarts) is looked up again within seconds,
+            // not after the default five minutes.
+            ("topic.metadata.refresh.interval.ms", "5000"),
         ]
-        let client = try RdKafkaClient.make(kind: .consumer, settings: settings, logger: logger) { conf in
+        let client = try RdKafkaClient(kind: .consumer, settings: settings, logger: logger) { conf in
             rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
         }
         do throws(KafkaError) {
             try Self.subscribe(client, to: configuration.topics)
         } catch {
-            DispatchQueue.global().async { client.destroy() }
+            // Released off the caller's thread: rd_kafka_destroy blocks.
+            queue.async { withExtendedLifetime(client) {} }
             throw error
         }
-        self.client = client
         self.logger = logger
+        self.state = Mutex(State(client: client))
     }
 
     deinit {
-        guard !state.withLock({ $0.destroyed }) else { return }
-        // rd_kafka_destroy also leaves the group; it blocks, so it runs on the consumer's queue.
-        let client = client
-        queue.async { client.destroy() }
+        guard let client = state.withLock({ $0.client.take() }) else { return }
+        // Releasing the last reference destroys the handle, which also leaves the group; it blocks, so it
+        // happens on the consumer's queue.
+        queue.async { withExtendedLifetime(client) {} }
     }
 
     /// Pulls up to `maxCount` events, waiting at most `maxWait` for the first one; returns [] on timeout.
@@ -123,7 +126,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func pollOnQueue(maxCount: Int, maxWait: Duration) throws(KafkaError) -> [KafkaConsumerEvent] {
-        guard !state.withLock({ $0.closeRequested }) else {
+        guard let client = state.withLock({ $0.closeRequested ? nil : $0.client }) else {
             throw KafkaError(.closed, message: "the consumer is closed")
         }
         let clock = ContinuousClock()
@@ -135,7 +138,7 @@ public final class KafkaConsumer: Sendable {
             let slice = waitsForFirst ? min(max(clock.now.duration(to: deadline), .zero), .milliseconds(100)) : .zero
             if let message = rd_kafka_consumer_poll(client.handle, slice.rdKafkaMilliseconds) {
                 defer { rd_kafka_message_destroy(message) }
-                try record(message)
+                try record(message, from: client)
             } else if !context.pendingEvents.withLock({ $0.isEmpty }) || clock.now >= deadline
                 || state.withLock({ $0.closeRequested })
             {
@@ -150,7 +153,10 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Appends a message to the pending events (after any rebalance the same poll call recorded); errors are logged.
-    private func record(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
+    private func record(
+        _ message: UnsafeMutablePointer<rd_kafka_message_t>,
+        from client: RdKafkaClient
+    ) throws(KafkaError) {
         let error = message.pointee.err
         switch error {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
@@ -158,7 +164,8 @@ public final class KafkaConsumer: Sendable {
         case RD_KAFKA_RESP_ERR__PARTITION_EOF:
             return
         case RD_KAFKA_RESP_ERR__FATAL:
-            throw client.raisedFatalError() ?? KafkaError(rdKafka: error, fallback: .pollFailed, context: "polling")
+            throw client.raisedFatalError(as: .pollFailed)
+                ?? KafkaError(rdKafka: error, fallback: .pollFailed, context: "polling")
         default:
             let reason = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
             logger.warning("consumer error", metadata: ["kafka.error": "\(reason)", "kafka.code": "\(error.rawValue)"])
@@ -178,7 +185,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func commitOnQueue(_ nextOffsets: [KafkaTopicPartition: Int64]) throws(KafkaError) {
-        guard !state.withLock({ $0.destroyed }) else {
+        guard let client = state.withLock({ $0.client }) else {
             throw KafkaError(.closed, message: "the consumer is closed")
         }
         let list = rd_kafka_topic_partition_list_new(Int32(nextOffsets.count))
@@ -189,22 +196,20 @@ public final class KafkaConsumer: Sendable {
         // Synchronous (async = 0): returns once the group coordinator answered.
         let error = rd_kafka_commit(client.handle, list, 0)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(rdKafka: error, fallback: .commitFailed, context: "committing offsets")
+            // Always `.commitFailed`, whatever the cause: the caller's answer (redelivery) is the same.
+            let reason = String(cString: rd_kafka_err2str(error))
+            throw KafkaError(.commitFailed, rdKafkaCode: error.rawValue, message: "committing offsets: \(reason)")
         }
     }
 
     private func closeOnQueue() {
-        let alreadyDestroyed = state.withLock { state in
-            defer { state.destroyed = true }
-            return state.destroyed
-        }
-        guard !alreadyDestroyed else { return }
+        guard let client = state.withLock({ $0.client.take() }) else { return }
         let error = rd_kafka_consumer_close(client.handle)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             let reason = String(cString: rd_kafka_err2str(error))
             logger.warning("leaving the group failed", metadata: ["kafka.error": "\(reason)"])
         }
-        client.destroy()
+        // The last reference goes at the end of this scope: rd_kafka_destroy runs here, on the queue.
         logger.debug("consumer closed")
     }
 }

@@ -36,7 +36,8 @@ public struct KafkaConsumerBatches: AsyncSequence, Sendable {
                 let events: [KafkaConsumerEvent]
                 do {
                     events = try await consumer.poll(maxCount: maxCount, maxWait: maxWait)
-                } catch where error.code == .closed {
+                } catch {
+                    guard error.code == .closed else { throw error }
                     return nil
                 }
                 if !events.isEmpty {

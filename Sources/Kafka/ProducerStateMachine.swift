@@ -1,8 +1,5 @@
 /// The producer's lifecycle: idle until `run()` or `shutdown()` starts the poll loop, running until shutdown,
-/// draining (no new work; flushing) and finished once the handle is destroyed.
-///
-/// Leases count C calls made outside the poll loop (enqueueing, metadata); the handle is destroyed only when none
-/// is outstanding.
+/// draining (no new sends; flushing) and finished once the client is released.
 struct ProducerStateMachine {
     enum Phase: Equatable {
         case idle
@@ -18,7 +15,6 @@ struct ProducerStateMachine {
     }
 
     private(set) var phase: Phase = .idle
-    private(set) var leases = 0
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// `run()` was called: only the first call from `.idle` starts the loop.
@@ -42,23 +38,11 @@ struct ProducerStateMachine {
         }
     }
 
+    /// Whether sends and metadata requests may still use the client; false from the moment shutdown begins.
+    var acceptsWork: Bool { phase == .idle || phase == .running }
+
     /// Whether the poll loop keeps serving delivery reports before it starts draining.
     var keepsPolling: Bool { phase == .running }
-
-    /// Whether draining must still wait for C calls made outside the loop.
-    var hasLeases: Bool { leases > 0 }
-
-    /// Grants a lease to use the handle, unless shutdown has begun.
-    mutating func acquireLease() -> Bool {
-        guard phase == .idle || phase == .running else { return false }
-        leases += 1
-        return true
-    }
-
-    mutating func releaseLease() {
-        precondition(leases > 0, "lease released twice")
-        leases -= 1
-    }
 
     /// Registers a waiter for the end of draining; returns false (and keeps nothing) when it is already over.
     mutating func waitForFinish(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
@@ -67,7 +51,7 @@ struct ProducerStateMachine {
         return true
     }
 
-    /// The handle is destroyed; returns the waiters to resume.
+    /// Draining is over; returns the waiters to resume.
     mutating func finish() -> [CheckedContinuation<Void, Never>] {
         phase = .finished
         defer { finishWaiters = [] }

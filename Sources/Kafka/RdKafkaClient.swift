@@ -1,13 +1,16 @@
 import CRdKafka
 import Logging
 
-/// One `rd_kafka_t` handle and the retained context its callbacks see.
+/// One `rd_kafka_t` handle and the retained context its callbacks see; destroyed when the last reference goes.
 ///
-/// librdkafka handles are thread-safe; the owner (producer or consumer) guarantees `destroy` runs once,
-/// after every other use, which is why this is `@unchecked Sendable`.
-struct RdKafkaClient: @unchecked Sendable {
+/// librdkafka handles are thread-safe, hence `@unchecked Sendable`. Owners drop their last reference on a
+/// dedicated queue, never on the cooperative pool, because rd_kafka_destroy blocks while it joins librdkafka's
+/// threads.
+final class RdKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
-    let context: RdKafkaClientContext
+    private let retainedContext: Unmanaged<RdKafkaClientContext>
+
+    var context: RdKafkaClientContext { retainedContext.takeUnretainedValue() }
 
     enum Kind {
         case producer
@@ -15,12 +18,12 @@ struct RdKafkaClient: @unchecked Sendable {
     }
 
     /// Creates a handle from `settings` (applied in order); `configure` installs further callbacks on the conf.
-    static func make(
+    init(
         kind: Kind,
         settings: [(String, String)],
         logger: Logger,
         configure: (OpaquePointer) -> Void = { _ in }
-    ) throws(KafkaError) -> RdKafkaClient {
+    ) throws(KafkaError) {
         guard let conf = rd_kafka_conf_new() else {
             throw KafkaError(.configuration, message: "rd_kafka_conf_new failed")
         }
@@ -32,10 +35,9 @@ struct RdKafkaClient: @unchecked Sendable {
                 throw KafkaError(.configuration, message: "setting \(name): \(Self.string(errorText))")
             }
         }
-        let context = RdKafkaClientContext(logger: logger)
-        // Released by `destroy()` after rd_kafka_destroy returns, or below if the handle is never created.
-        let opaque = Unmanaged.passRetained(context)
-        rd_kafka_conf_set_opaque(conf, opaque.toOpaque())
+        // Released in deinit after rd_kafka_destroy returns, or below if the handle is never created.
+        let context = Unmanaged.passRetained(RdKafkaClientContext(logger: logger))
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdKafkaLogCallback)
         rd_kafka_conf_set_error_cb(conf, rdKafkaErrorCallback)
         configure(conf)
@@ -43,28 +45,24 @@ struct RdKafkaClient: @unchecked Sendable {
         // On success rd_kafka_new owns the conf; on failure it is still ours to destroy.
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
-            opaque.release()
+            context.release()
             throw KafkaError(.configuration, message: "creating the client: \(Self.string(errorText))")
         }
-        return RdKafkaClient(handle: handle, context: context)
+        self.handle = handle
+        self.retainedContext = context
     }
 
-    /// Destroys the handle (blocking: it joins librdkafka's threads), then releases the callbacks' context.
-    func destroy() {
+    deinit {
         rd_kafka_destroy(handle)
-        Unmanaged.passUnretained(context).release()
+        retainedContext.release()
     }
 
     /// librdkafka's fatal error, if one was raised; the client must then be recreated.
-    func raisedFatalError() -> KafkaError? {
+    func raisedFatalError(as code: KafkaError.Code) -> KafkaError? {
         var errorText = [CChar](repeating: 0, count: 512)
         let error = rd_kafka_fatal_error(handle, &errorText, errorText.count)
         guard error != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return KafkaError(
-            .pollFailed,
-            rdKafkaCode: error.rawValue,
-            message: "fatal client error: \(Self.string(errorText))"
-        )
+        return KafkaError(code, rdKafkaCode: error.rawValue, message: "fatal client error: \(Self.string(errorText))")
     }
 
     static func string(_ buffer: [CChar]) -> String {

@@ -2,12 +2,16 @@ import CRdKafka
 import Logging
 import Synchronization
 
-/// What librdkafka's callbacks reach through the handle's opaque pointer: the logger and, for consumers,
-/// the rebalance events recorded until `KafkaConsumer.poll` hands them out.
+/// What librdkafka's callbacks reach through the handle's opaque pointer: the logger, the consumer's pending
+/// events and the producer's replacement signals.
 final class RdKafkaClientContext: Sendable {
     let logger: Logger
     /// Consumer only: rebalance events and messages in the order the consumer saw them, not yet returned.
     let pendingEvents = Mutex<[KafkaConsumerEvent]>([])
+    /// Producer only: a message timed out, so the broker may have lost this client's idempotence state.
+    let replacementRequested = Atomic(false)
+    /// Producer only: the client was replaced; its purged messages failed for lack of a broker, not a shutdown.
+    let isRetired = Atomic(false)
 
     init(logger: Logger) {
         self.logger = logger
@@ -43,11 +47,11 @@ let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
 let rdKafkaErrorCallback:
     @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
         handle, error, reason, _ in
-    guard let context = RdKafkaClientContext.of(handle) else { return }
-    let isFatal = error == RD_KAFKA_RESP_ERR__FATAL.rawValue
-    context.logger.log(
-        level: isFatal ? .critical : .warning,
-        "librdkafka error: \(reason.map { String(cString: $0) } ?? "")",
-        metadata: ["rdkafka.code": "\(error)"]
-    )
-}
+        guard let context = RdKafkaClientContext.of(handle) else { return }
+        let isFatal = error == RD_KAFKA_RESP_ERR__FATAL.rawValue
+        context.logger.log(
+            level: isFatal ? .critical : .warning,
+            "librdkafka error: \(reason.map { String(cString: $0) } ?? "")",
+            metadata: ["rdkafka.code": "\(error)"]
+        )
+    }

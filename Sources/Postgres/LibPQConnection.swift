@@ -39,14 +39,20 @@ final class LibPQConnection: @unchecked Sendable {
         self.logger = logger
         // Retained here, released in deinit after PQfinish, the last call that can reach the receiver.
         noticeLogger = Unmanaged.passRetained(NoticeLogger(logger: logger))
-        PQsetNoticeReceiver(handle, { argument, result in
-            guard let argument, let result else { return }
-            let logger = Unmanaged<NoticeLogger>.fromOpaque(argument).takeUnretainedValue().logger
-            let severity = LibPQConnection.field(result, DiagnosticField.severity) ?? "NOTICE"
-            let message = LibPQConnection.field(result, DiagnosticField.primaryMessage) ?? ""
-            let metadata: Logger.Metadata = ["postgres.sqlstate": "\(LibPQConnection.field(result, DiagnosticField.sqlState) ?? "")"]
-            logger.log(level: severity == "WARNING" ? .warning : .debug, "postgres \(severity): \(message)", metadata: metadata)
-        }, noticeLogger.toOpaque())
+        PQsetNoticeReceiver(
+            handle,
+            { argument, result in
+                guard let argument, let result else { return }
+                let logger = Unmanaged<NoticeLogger>.fromOpaque(argument).takeUnretainedValue().logger
+                let severity = LibPQConnection.field(result, DiagnosticField.severity) ?? "NOTICE"
+                let message = LibPQConnection.field(result, DiagnosticField.primaryMessage) ?? ""
+                let metadata: Logger.Metadata = [
+                    "postgres.sqlstate": "\(LibPQConnection.field(result, DiagnosticField.sqlState) ?? "")"
+                ]
+                logger.log(
+                    level: severity == "WARNING" ? .warning : .debug, "postgres \(severity): \(message)",
+                    metadata: metadata)
+            }, noticeLogger.toOpaque())
     }
 
     deinit {
@@ -81,25 +87,25 @@ final class LibPQConnection: @unchecked Sendable {
         return connection
     }
 
-    /// Runs one statement with text-format parameters (PQexecParams), after making sure the connection is usable.
+    /// Runs one statement with text-format parameters (PQsendQueryParams, as PQexecParams does), after making sure
+    /// the connection is usable.
     func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresResult {
         let handle = try usableHandle()
         for (index, binding) in query.bindings.enumerated() where binding?.utf8.contains(0) == true {
             throw PostgresError(code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character")
         }
-        // strdup'd copies, freed by the defer once PQexecParams has sent them.
+        // strdup'd copies, freed by the defer once PQsendQueryParams has copied them into its output buffer.
         let values: [UnsafePointer<CChar>?] = query.bindings.map { $0.flatMap { UnsafePointer(strdup($0)) } }
         defer {
             for pointer in values { free(UnsafeMutablePointer(mutating: pointer)) }
         }
-        let result = PQexecParams(handle, query.sql, Int32(values.count), nil, values, nil, nil, 0)
-        return try consume(result)
+        let sent = PQsendQueryParams(handle, query.sql, Int32(values.count), nil, values, nil, nil, 0) == 1
+        return try finish(handle, sent: sent)
     }
 
-    /// Runs a constant script of one or more statements without parameters (PQexec).
+    /// Runs a constant script of one or more statements without parameters (PQsendQuery, as PQexec does).
     func execute(script: String) throws(PostgresError) -> PostgresResult {
-        let handle = try usableHandle()
-        return try consume(PQexec(handle, script))
+        try run(script: script, on: try usableHandle())
     }
 
     /// Rolls back a transaction block the session was left in, so the connection is clean for its next user.
@@ -149,10 +155,15 @@ final class LibPQConnection: @unchecked Sendable {
     /// reconnecting it, unless that loses an open transaction: then `connectionLost` is thrown once.
     private func usableHandle() throws(PostgresError) -> OpaquePointer {
         guard let handle else {
-            throw PostgresError(code: .connectionFailed, message: "the connection is closed", statementNotExecuted: true)
+            throw PostgresError(
+                code: .connectionFailed, message: "the connection is closed", statementNotExecuted: true)
         }
-        if PQstatus(handle) == CONNECTION_OK && hasPendingInput(handle) {
+        // A closed connection shows the server's last message (57P01 on shutdown) and then end-of-file, which one
+        // read may not reach: read until nothing is pending, within a bound in case notifications keep arriving.
+        var reads = 0
+        while reads < 16 && PQstatus(handle) == CONNECTION_OK && hasPendingInput(handle) {
             _ = PQconsumeInput(handle)
+            reads += 1
         }
         // Notifications of a LISTEN someone issued on a pooled connection would otherwise pile up unread.
         while let notify = PQnotifies(handle) { PQfreemem(notify) }
@@ -174,7 +185,8 @@ final class LibPQConnection: @unchecked Sendable {
 
     /// Timestamps must come back as `2026-11-22 00:22:56.123456+00` for `PostgresTimestamp` to read them.
     private func prepareSession() throws(PostgresError) {
-        _ = try consume(PQexec(handle, "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'"))
+        guard let handle else { return }
+        _ = try run(script: "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'", on: handle)
     }
 
     private func hasPendingInput(_ handle: OpaquePointer) -> Bool {
@@ -182,19 +194,39 @@ final class LibPQConnection: @unchecked Sendable {
         return poll(&descriptor, 1, 0) > 0
     }
 
-    /// Turns a PGresult into a `PostgresResult` or a `PostgresError`, and frees it.
-    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
-        defer { PQclear(result) }
-        let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
-        if !broken, let handle {
+    private func run(script: String, on handle: OpaquePointer) throws(PostgresError) -> PostgresResult {
+        try finish(handle, sent: PQsendQuery(handle, script) == 1)
+    }
+
+    /// Collects the results of a sent statement and turns them into a `PostgresResult` or a `PostgresError`.
+    ///
+    /// Unlike PQexec, which keeps the last result, the first error is kept: when the server ends a connection it
+    /// sends its reason (57P01 on shutdown) before libpq notices the closed socket and adds an error of its own.
+    private func finish(_ handle: OpaquePointer, sent: Bool) throws(PostgresError) -> PostgresResult {
+        var kept: OpaquePointer?
+        defer { PQclear(kept) }
+        if sent {
+            while let result = PQgetResult(handle) {
+                let status = PQresultStatus(result)
+                if let kept, PQresultStatus(kept) == PGRES_FATAL_ERROR {
+                    PQclear(result)
+                } else {
+                    PQclear(kept)
+                    kept = result
+                }
+                // In COPY state PQgetResult returns the COPY result again and again instead of NULL.
+                if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH { break }
+            }
+        }
+        let broken = PQstatus(handle) != CONNECTION_OK
+        if !broken {
             let status = PQtransactionStatus(handle)
             transactionOpen = status == PQTRANS_INTRANS || status == PQTRANS_INERROR
         }
-        // PQexec and PQexecParams return NULL only when the statement could not be sent.
-        guard let result else {
+        guard let result = kept else {
             throw PostgresError(
-                code: broken ? .connectionLost : .queryFailed, message: handle.map(Self.errorMessage) ?? "",
-                statementNotExecuted: true)
+                code: broken ? .connectionLost : .queryFailed, message: Self.errorMessage(handle),
+                statementNotExecuted: !sent)
         }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
@@ -204,7 +236,8 @@ final class LibPQConnection: @unchecked Sendable {
             throw PostgresError(code: .queryFailed, message: "COPY is not supported")
         default:
             let sqlState = Self.field(result, DiagnosticField.sqlState)
-            let message = Self.field(result, DiagnosticField.primaryMessage) ?? Self.oneLine(PQresultErrorMessage(result))
+            let message =
+                Self.field(result, DiagnosticField.primaryMessage) ?? Self.oneLine(PQresultErrorMessage(result))
             guard broken else { throw PostgresError(code: .queryFailed, sqlState: sqlState, message: message) }
             // An error the server sent (it has a SQLSTATE) means the statement failed there; a connection that
             // simply went away leaves open whether it ran.

@@ -43,7 +43,8 @@ public final class PostgresClient: Sendable {
     public func query(_ query: PostgresQuery) async throws(PostgresError) -> PostgresResult {
         do throws(PostgresError) {
             return try await queryOnce(query)
-        } catch where error.isRetryableOnFreshConnection {
+        } catch {
+            guard error.isRetryableOnFreshConnection else { throw error }
             logger.notice(
                 "PostgreSQL connection broken, sending the statement once more", metadata: ["error": "\(error)"])
             return try await queryOnce(query)
@@ -103,7 +104,8 @@ public final class PostgresClient: Sendable {
     /// consuming task is cancelled or the client is closed.
     public func notifications(channel: String) -> PostgresNotifications {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: PostgresNotification.self, bufferingPolicy: .bufferingNewest(max(1, configuration.notificationBufferSize)))
+            of: PostgresNotification.self,
+            bufferingPolicy: .bufferingNewest(max(1, configuration.notificationBufferSize)))
         let listener = PostgresListener(
             channel: channel, configuration: configuration, logger: logger, continuation: continuation)
         let id = state.withLock { state -> Int? in

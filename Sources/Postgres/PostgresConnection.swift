@@ -15,14 +15,14 @@ public final class PostgresConnection: Sendable {
     }
 
     deinit {
-        // PQfinish writes to the socket, so it runs on the queue rather than on whichever thread drops the last reference.
+        // PQfinish writes to the socket: run it on the queue, not on whichever thread drops the last reference.
         queue.async { [connection] in connection.close() }
     }
 
     /// Opens a connection on a new serial queue.
-    static func connect(configuration: PostgresConfiguration, logger: Logger) async throws(PostgresError)
-        -> PostgresConnection
-    {
+    static func connect(
+        configuration: PostgresConfiguration, logger: Logger
+    ) async throws(PostgresError) -> PostgresConnection {
         let queue = DispatchQueue(label: "seatline.postgres.connection")
         let connection = try await Self.run(on: queue) { () throws(PostgresError) in
             try LibPQConnection.open(configuration: configuration, logger: logger)
@@ -30,14 +30,14 @@ public final class PostgresConnection: Sendable {
         return PostgresConnection(queue: queue, connection: connection)
     }
 
-    /// Runs one statement with bound parameters (PQexecParams, text format).
+    /// Runs one statement with bound parameters in text format, as PQexecParams does.
     ///
     /// A connection the server closed while idle is reconnected first; inside a transaction that throws instead.
     public func query(_ query: PostgresQuery) async throws(PostgresError) -> PostgresResult {
         try await run { connection throws(PostgresError) in try connection.execute(query) }
     }
 
-    /// Runs a constant script of one or more statements without parameters (PQexec), e.g. a migration.
+    /// Runs a constant script of one or more statements without parameters, as PQexec does (e.g. a migration).
     public func execute(script: String) async throws(PostgresError) {
         _ = try await run { connection throws(PostgresError) in try connection.execute(script: script) }
     }
@@ -60,9 +60,9 @@ public final class PostgresConnection: Sendable {
         _ = try? await run { connection throws(PostgresError) in connection.close() }
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws(PostgresError) -> T)
-        async throws(PostgresError) -> T
-    {
+    private func run<T: Sendable>(
+        _ body: @escaping @Sendable (LibPQConnection) throws(PostgresError) -> T
+    ) async throws(PostgresError) -> T {
         let connection = connection
         return try await Self.run(on: queue) { () throws(PostgresError) in try body(connection) }
     }

@@ -14,7 +14,9 @@ enum PostgresTimestamp {
         // Date counts from 2001; converting that to 1970 in floating point would cost precision, so shift in integers.
         let sinceReference = date.timeIntervalSinceReferenceDate
         let microseconds = (sinceReference * Double(microsecondsPerSecond)).rounded()
-        guard microseconds.isFinite, abs(microseconds) < 9e18 else { return sinceReference < 0 ? "-infinity" : "infinity" }
+        guard microseconds.isFinite, abs(microseconds) < 9e18 else {
+            return sinceReference < 0 ? "-infinity" : "infinity"
+        }
         let total = Int64(microseconds) + referenceDateSince1970 * microsecondsPerSecond
         let (wholeSeconds, fraction) = floorDivision(total, microsecondsPerSecond)
         let (days, secondOfDay) = floorDivision(wholeSeconds, secondsPerDay)
@@ -52,7 +54,9 @@ enum PostgresTimestamp {
                 guard !digits.isEmpty else { return nil }
                 // Keep microseconds, PostgreSQL's precision; further digits cannot come from the server.
                 for position in 0..<6 {
-                    fraction = fraction * 10 + (position < digits.count ? Int64(digits[digits.startIndex + position] - 0x30) : 0)
+                    fraction =
+                        fraction * 10
+                        + (position < digits.count ? Int64(digits[digits.startIndex + position] - 0x30) : 0)
                 }
             }
             if scanner.skip("Z") {

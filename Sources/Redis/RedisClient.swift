@@ -50,7 +50,10 @@ public final class RedisClient: Sendable {
         let parameters = [String(keys.count)] + keys + arguments
         do {
             return try await send(["EVALSHA", script.sha1] + parameters)
-        } catch where error.underlyingCode == "NOSCRIPT" {
+        } catch {
+            guard error.underlyingCode == "NOSCRIPT" else {
+                throw error
+            }
             return try await send(["EVAL", script.source] + parameters)
         }
     }

@@ -8,7 +8,7 @@ public struct RedisConfiguration: Sendable {
     public var connectionCount: Int = 4
     /// How long opening a connection may take before it fails with `.connectionFailed`.
     public var connectTimeout: Duration = .seconds(1)
-    /// How long sending a command and reading its reply may take before it fails with `.timeout`.
+    /// How long Redis may stay silent (each socket read or write) while a reply is awaited, before `.timeout`.
     public var commandTimeout: Duration = .seconds(2)
 
     /// A configuration for the server at `host:port` with default pool size and timeouts.

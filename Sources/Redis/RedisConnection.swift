@@ -13,11 +13,13 @@ import Darwin
 /// `@unchecked Sendable`: `context` is only touched on `queue`, a serial queue, and in `deinit`, which runs after
 /// the last queued block (each holds a strong reference) has finished.
 final class RedisConnection: @unchecked Sendable {
+    private typealias Context = UnsafeMutablePointer<redisContext>
+
     private let queue: DispatchQueue
     private let configuration: RedisConfiguration
     private let logger: Logger
     /// Owned by this connection: freed with `redisFree` by `disconnect()` or `deinit`.
-    private var context: UnsafeMutablePointer<redisContext>?
+    private var context: Context?
 
     init(index: Int, configuration: RedisConfiguration, logger: Logger) {
         self.queue = DispatchQueue(label: "seatline.redis.connection.\(index)")
@@ -76,7 +78,7 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Opens a fresh connection and runs `commands` once: a fresh connection that breaks at once would break again.
     private func connectAndAttempt(_ commands: [[String]]) -> Result<[RedisValue], RedisError> {
-        let context: UnsafeMutablePointer<redisContext>
+        let context: Context
         switch connect() {
         case .success(let opened): context = opened
         case .failure(let error): return .failure(error)
@@ -90,7 +92,7 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    private func connect() -> Result<UnsafeMutablePointer<redisContext>, RedisError> {
+    private func connect() -> Result<Context, RedisError> {
         let endpoint = "\(configuration.host):\(configuration.port)"
         let opened = configuration.host.withCString { host in
             redisConnectWithTimeout(host, Int32(clamping: configuration.port), timeval(configuration.connectTimeout))
@@ -125,12 +127,12 @@ final class RedisConnection: @unchecked Sendable {
     }
 
     /// No reply is outstanding on an idle connection, so anything readable means EOF, a reset, or garbage.
-    private func isIdleAndOpen(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+    private func isIdleAndOpen(_ context: Context) -> Bool {
         var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
         return poll(&descriptor, 1, 0) == 0
     }
 
-    private func attempt(_ commands: [[String]], on context: UnsafeMutablePointer<redisContext>) -> Attempt {
+    private func attempt(_ commands: [[String]], on context: Context) -> Attempt {
         for command in commands {
             guard append(command, to: context) else {
                 return .failed(RedisError(.connectionFailed, "hiredis could not buffer a command"), retryable: false)
@@ -153,7 +155,7 @@ final class RedisConnection: @unchecked Sendable {
         return .replies(replies)
     }
 
-    private func append(_ command: [String], to context: UnsafeMutablePointer<redisContext>) -> Bool {
+    private func append(_ command: [String], to context: Context) -> Bool {
         var bytes: [UInt8] = []
         var lengths: [Int] = []
         lengths.reserveCapacity(command.count)
@@ -175,9 +177,7 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    private func failure(of context: UnsafeMutablePointer<redisContext>, systemError: Int32, repliesReceived: Int)
-        -> Attempt
-    {
+    private func failure(of context: Context, systemError: Int32, repliesReceived: Int) -> Attempt {
         let code = context.pointee.err
         let name = Self.errorName(code)
         let text = Self.errorText(of: context)
@@ -195,7 +195,7 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    private static func errorText(of context: UnsafeMutablePointer<redisContext>) -> String {
+    private static func errorText(of context: Context) -> String {
         withUnsafeBytes(of: context.pointee.errstr) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }

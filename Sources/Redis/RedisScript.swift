@@ -1,3 +1,5 @@
+import Digest
+
 /// A Lua script run with `EVALSHA`, identified by the SHA-1 of its source as Redis computes it.
 public struct RedisScript: Sendable {
     /// The Lua source, sent with `EVAL` when Redis does not have the script cached.

@@ -1,5 +1,7 @@
 public import BookingDomain
 public import Hummingbird
+public import Logging
+import Postgres
 
 /// Every error an HTTP client can see: a status and `{"error": "...", "code": "..."}`.
 public struct APIError: HTTPResponseError, Sendable {
@@ -65,21 +67,40 @@ extension ValidationError: HTTPResponseError {
     }
 }
 
-/// Gives Hummingbird's own errors (no route, a method not allowed, a body too large) the JSON shape
-/// of every other error.
+/// Makes every error an `{"error","code"}` answer: Hummingbird's own errors (no route, a method not
+/// allowed, a body too large) keep their status, a database that does not answer becomes 503 with
+/// `Retry-After`, and anything unexpected is logged and answered 500.
 public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Creates the middleware.
-    public init() {}
+    private let logger: Logger
 
-    /// Passes the request on and rewrites a plain `HTTPError` into `APIError`.
+    /// Logs unexpected errors to `logger`.
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Passes the request on and rewrites whatever it throws into an `APIError`.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as any HTTPResponseError where !(error is HTTPError) {
+            throw error
         } catch let error as HTTPError {
-            let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
-            throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+            throw APIError(
+                error.status, code: error.status == .notFound ? "not_found" : Self.code(for: error.status),
+                message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error as PostgresError {
+            logger.warning("database query failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError.unavailable("the database is not available")
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError(.internalServerError, code: "internal", message: "internal error")
         }
+    }
+
+    /// `method_not_allowed` for 405 and so on: the reason phrase in snake case.
+    private static func code(for status: HTTPResponse.Status) -> String {
+        status.reasonPhrase.lowercased().split(whereSeparator: { !$0.isLetter }).joined(separator: "_")
     }
 }

@@ -34,7 +34,8 @@ struct JournalRecord: Sendable {
         do {
             entry = try JournalEntry(typeName: typeName, payload: payload)
         } catch let error as JournalDecodingError {
-            throw SyncError(code: .undecodableEntry, position: position, underlying: "\(error)", message: "unknown type")
+            throw SyncError(
+                code: .undecodableEntry, position: position, underlying: "\(error)", message: "unknown entry type")
         } catch {
             // A DecodingError's description can quote payload values, so only its kind is kept.
             throw SyncError(

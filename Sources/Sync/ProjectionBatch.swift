@@ -40,20 +40,26 @@ struct ProjectionBatch: Sendable {
         case .eventCreated(let definition, let createdAt):
             createdEvents.append(CreatedEvent(definition: definition, createdAt: createdAt, version: version))
         case .seatHeld(let booking):
-            change(booking, version: version, to: SeatChange(
-                version: version, status: .held, bookingID: booking.bookingID, userID: booking.userID,
-                heldUntil: booking.heldUntil))
+            change(
+                booking, version: version,
+                to: SeatChange(
+                    version: version, status: .held, bookingID: booking.bookingID, userID: booking.userID,
+                    heldUntil: booking.heldUntil))
         case .seatBooked(let booking):
-            change(booking, version: version, to: SeatChange(
-                version: version, status: .booked, bookingID: booking.bookingID, userID: booking.userID,
-                heldUntil: nil))
+            change(
+                booking, version: version,
+                to: SeatChange(
+                    version: version, status: .booked, bookingID: booking.bookingID, userID: booking.userID,
+                    heldUntil: nil))
         case .seatReleased(let booking):
             // The write model releases exactly the seats the booking still holds, which are all of them: a
             // seat changes hands only after its booking released it. Applied by version, a release can
             // therefore free every seat of the booking last written by an older entry, even if the entry
             // that gave them to the booking has not been projected yet.
-            change(booking, version: version, to: SeatChange(
-                version: version, status: .available, bookingID: nil, userID: nil, heldUntil: nil))
+            change(
+                booking, version: version,
+                to: SeatChange(
+                    version: version, status: .available, bookingID: nil, userID: nil, heldUntil: nil))
         case .bookingRejected(let booking):
             record(booking, version: version)
         }

@@ -6,7 +6,9 @@ extension BatchStore {
     /// Reads everything `commands` can touch: their events, the seats they ask for, the bookings they
     /// name and those bookings' seats, and for an expiry the holds past their end. Plain reads, no row
     /// locks: every seat write is fenced by the version read here.
-    func readLedger(for commands: [BookingCommand], now: Date, on connection: PostgresConnection) async throws
+    func readLedger(
+        for commands: [BookingCommand], now: Date, on connection: PostgresConnection
+    ) async throws
         -> SeatLedger
     {
         var eventIDs = Set<String>()
@@ -56,7 +58,8 @@ extension BatchStore {
             guard let status = SeatStatus(rawValue: try row.decode(String.self, at: 2)) else { continue }
             seats[key] = Seat(
                 status: status, bookingID: try row.decodeIfPresent(UUID.self, at: 3),
-                userID: try row.decodeIfPresent(String.self, at: 4), heldUntil: try row.decodeIfPresent(Date.self, at: 5),
+                userID: try row.decodeIfPresent(String.self, at: 4),
+                heldUntil: try row.decodeIfPresent(Date.self, at: 5),
                 version: try row.decode(Int64.self, at: 6))
         }
         return seats
@@ -64,7 +67,9 @@ extension BatchStore {
 
     /// The bookings named, and with `expiredBefore` also the holds that ended by then, oldest first
     /// and a bounded slice per run so one expiry transaction stays short.
-    private func readBookings(ids: Set<UUID>, expiredBefore: Date?, on connection: PostgresConnection) async throws
+    private func readBookings(
+        ids: Set<UUID>, expiredBefore: Date?, on connection: PostgresConnection
+    ) async throws
         -> [UUID: Booking]
     {
         guard !ids.isEmpty || expiredBefore != nil else { return [:] }
@@ -86,8 +91,10 @@ extension BatchStore {
             guard let status = BookingStatus(rawValue: try row.decode(String.self, at: 4)) else { continue }
             let booking = Booking(
                 bookingID: try row.decode(UUID.self, at: 0), eventID: try row.decode(String.self, at: 1),
-                userID: try row.decode(String.self, at: 2), seatIDs: try row.decode([String].self, at: 3), status: status,
-                reason: try row.decodeIfPresent(String.self, at: 5), heldUntil: try row.decodeIfPresent(Date.self, at: 6),
+                userID: try row.decode(String.self, at: 2), seatIDs: try row.decode([String].self, at: 3),
+                status: status,
+                reason: try row.decodeIfPresent(String.self, at: 5),
+                heldUntil: try row.decodeIfPresent(Date.self, at: 6),
                 createdAt: try row.decode(Date.self, at: 7), updatedAt: try row.decode(Date.self, at: 8))
             bookings[booking.bookingID] = booking
         }

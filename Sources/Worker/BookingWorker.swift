@@ -51,7 +51,8 @@ final class BookingWorker: Sendable {
                 try await consumer.commit(messages)
             } catch {
                 // After a rebalance the new owner gets these messages again and skips them by command id.
-                logger.warning("offset commit failed; the messages will be redelivered", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "offset commit failed; the messages will be redelivered", metadata: ["error": "\(error)"])
             }
         }
         await consumer.close()
@@ -75,7 +76,8 @@ final class BookingWorker: Sendable {
             } catch {
                 unreadable.append(
                     .init(
-                        topic: message.topic, partition: message.partition, offset: message.offset, payload: message.value,
+                        topic: message.topic, partition: message.partition, offset: message.offset,
+                        payload: message.value,
                         error: "\(error)"))
             }
         }
@@ -98,7 +100,8 @@ final class BookingWorker: Sendable {
             } catch let conflict as BatchStore.SeatVersionConflict {
                 await locks.release(held)
                 conflicts.increment()
-                logger.notice("stale seat read fenced off; deciding the batch again", metadata: ["conflict": "\(conflict)"])
+                logger.notice(
+                    "stale seat read fenced off; deciding the batch again", metadata: ["conflict": "\(conflict)"])
             } catch {
                 await locks.release(held)
                 databaseFailures.increment()

@@ -13,13 +13,19 @@ final class ExpirySweeper: Sendable {
     private let database: PostgresClient
     private let store: BatchStore
     private let interval: Duration
-    private let holder = "sweeper-\(UUID().uuidString.lowercased())"
+    private let leaseName: String
+    /// This sweeper's name in the lease row.
+    let holder = "sweeper-\(UUID().uuidString.lowercased())"
     private let logger: Logger
     private let stopping = Mutex(false)
     private let expired = Counter(label: "seatline_expiry_holds_expired_total")
 
-    init(database: PostgresClient, store: BatchStore, interval: Duration, logger: Logger) {
+    init(
+        database: PostgresClient, store: BatchStore, interval: Duration, leaseName: String = "expiry-sweeper",
+        logger: Logger
+    ) {
         self.database = database
+        self.leaseName = leaseName
         self.store = store
         self.interval = interval
         self.logger = logger
@@ -27,7 +33,7 @@ final class ExpirySweeper: Sendable {
 
     /// Sweeps every `interval` while holding the lease, until `stop()`.
     func run() async throws {
-        while !stopping.withLock({ $0 }) {
+        while !stopping.withLock({ $0 }), !Task.isCancelled {
             do {
                 if try await holdsLease() {
                     try await sweep()
@@ -51,7 +57,7 @@ final class ExpirySweeper: Sendable {
         let rows = try await database.query(
             """
             INSERT INTO leases (name, holder, expires_at)
-            VALUES ('expiry-sweeper', \(holder), now() + \(milliseconds) * interval '1 millisecond')
+            VALUES (\(leaseName), \(holder), now() + \(milliseconds) * interval '1 millisecond')
             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
             WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now()
             RETURNING holder

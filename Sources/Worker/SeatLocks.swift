@@ -52,7 +52,8 @@ struct SeatLocks: Sendable {
                 waits.increment()
                 guard ContinuousClock.now < deadline else {
                     timeouts.increment()
-                    logger.notice("seat locks still held elsewhere; PostgreSQL decides", metadata: ["seats": "\(missing.count)"])
+                    logger.notice(
+                        "seat locks still held elsewhere; PostgreSQL decides", metadata: ["seats": "\(missing.count)"])
                     break
                 }
                 try await Task.sleep(for: .milliseconds(5))

@@ -22,7 +22,7 @@ public enum WriteAPIService {
         }
 
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
         OperationalRoutes(checks: [
             .init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }
         ]).register(on: router)

@@ -1,7 +1,7 @@
 public import BookingDomain
 public import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import Metrics
 import SeatlineRuntime
 
@@ -58,18 +58,17 @@ public struct WriteRoutes: Sendable {
                 return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: seconds))
             }
         }
-        router.post("/api/bookings/{id}/confirm") { request, context in
-            try await accept(request, context: context) { request, context in
-                let reference = try validator.bookingReference(
-                    bookingID: context.parameters.get("id") ?? "", from: try await body(of: request, limit: settings.maxBodyBytes))
-                return (reference.bookingID, .confirm(reference))
-            }
-        }
-        router.post("/api/bookings/{id}/cancel") { request, context in
-            try await accept(request, context: context) { request, context in
-                let reference = try validator.bookingReference(
-                    bookingID: context.parameters.get("id") ?? "", from: try await body(of: request, limit: settings.maxBodyBytes))
-                return (reference.bookingID, .cancel(reference))
+        let bookingActions: [(String, @Sendable (BookingReference) -> BookingCommand.Action)] = [
+            ("confirm", BookingCommand.Action.confirm), ("cancel", BookingCommand.Action.cancel),
+        ]
+        for (verb, action) in bookingActions {
+            router.post("/api/bookings/{id}/\(verb)") { request, context in
+                try await accept(request, context: context) { request, context in
+                    let reference = try validator.bookingReference(
+                        bookingID: context.parameters.get("id") ?? "",
+                        from: try await body(of: request, limit: settings.maxBodyBytes))
+                    return (reference.bookingID, action(reference))
+                }
             }
         }
         router.post("/api/admin/events") { request, context in
@@ -118,7 +117,8 @@ public struct WriteRoutes: Sendable {
             $0.field("bookingId", bookingID.uuidString.lowercased())
             $0.field("status", BookingStatus.pending.rawValue)
         }
-        return jsonResponse(.accepted, writer.bytes, headers: [.location: "/api/bookings/\(bookingID.uuidString.lowercased())"])
+        return jsonResponse(
+            .accepted, writer.bytes, headers: [.location: "/api/bookings/\(bookingID.uuidString.lowercased())"])
     }
 
     private func publish(_ action: BookingCommand.Action, id: UUID) async throws(APIError) {
@@ -132,7 +132,8 @@ public struct WriteRoutes: Sendable {
             accepted.increment()
         } catch {
             unavailable.increment()
-            throw APIError.unavailable("The booking queue is unavailable; nothing was accepted. Retry shortly.", retryAfterSeconds: 2)
+            throw APIError.unavailable(
+                "The booking queue is unavailable; nothing was accepted. Retry shortly.", retryAfterSeconds: 2)
         }
     }
 
@@ -142,7 +143,8 @@ public struct WriteRoutes: Sendable {
         else {
             refused.increment()
             throw APIError(
-                .badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to 255 printable ASCII characters")
+                .badRequest, code: "invalid_idempotency_key",
+                message: "Idempotency-Key must be 1 to 255 printable ASCII characters")
         }
         return IdempotencyKey.bookingID(userID: userID, key: key)
     }
@@ -150,17 +152,20 @@ public struct WriteRoutes: Sendable {
     /// The body of a JSON request, refused when it is not JSON or larger than `limit`.
     private func body(of request: Request, limit: Int) async throws(APIError) -> [UInt8] {
         guard let contentType = request.headers[.contentType],
-            contentType.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json"
+            contentType.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+                == "application/json"
         else {
             refused.increment()
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Content-Type must be application/json")
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type", message: "Content-Type must be application/json")
         }
         do {
             var buffer = try await request.body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch {
             refused.increment()
-            throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
+            throw APIError(
+                .contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
         }
     }
 

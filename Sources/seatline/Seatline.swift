@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoadGenerator
 import Logging
 import Postgres
 import ReadAPI
@@ -14,7 +15,9 @@ import WriteAPI
 struct Seatline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Seatline: a CQRS, event-sourced ticket-booking backend.",
-        subcommands: [WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self, MigrateCommand.self]
+        subcommands: [
+            WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self, MigrateCommand.self,
+        ]
     )
 }
 
@@ -89,6 +92,52 @@ struct MigrateCommand: AsyncParsableCommand {
             ).migrate()
             await database.close()
             logger.info("\(name) database is current", metadata: ["applied": "\(applied)"])
+        }
+    }
+}
+
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Drives the gateway with a booking or reading scenario and verifies the outcome.",
+        discussion: "Prints a progress line, a summary, and writes load-<scenario>.json and .svg.")
+
+    @Option(help: "flash-sale, spread or read-heavy.") var scenario = "flash-sale"
+    @Option(help: "Gateway URL (default: SEATLINE_GATEWAY_URL or the local stack).") var gateway: String?
+    @Option(help: "Seats per event.") var seats = 100_000
+    @Option(help: "Events (spread).") var events = 20
+    @Option(help: "Requests in all (default: twice the seats).") var requests: Int?
+    @Option(help: "Seats in the flash sale's hot block.") var hotSeats = 1_000
+    @Option(help: "Requests in flight (closed loop), or senders (open loop).") var concurrency = 64
+    @Option(help: "Requests per second (open loop); without it the run is closed loop.") var rate: Int?
+    @Option(help: "Bookings whose POST → visible latency is followed.") var visibilitySample = 2_000
+    @Option(help: "Where to write the JSON and SVG.") var output = "."
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(label: "load")
+        guard let chosen = LoadOptions.Scenario(rawValue: scenario) else {
+            throw ValidationError("--scenario must be one of flash-sale, spread, read-heavy")
+        }
+        var options = LoadOptions()
+        options.scenario = chosen
+        options.gatewayURL =
+            gateway ?? ProcessInfo.processInfo.environment["SEATLINE_GATEWAY_URL"] ?? options.gatewayURL
+        options.adminToken = configuration.adminToken.isEmpty ? options.adminToken : configuration.adminToken
+        options.writeDatabaseURL = configuration.writeDatabaseURL
+        options.readDatabaseURL = configuration.readDatabaseURL
+        options.seats = seats
+        options.events = events
+        options.requests = requests
+        options.hotSeats = hotSeats
+        options.concurrency = concurrency
+        options.rate = rate
+        options.visibilitySample = visibilitySample
+        options.outputDirectory = output
+        let report = try await LoadRun(options: options, logger: logger).run()
+        print(report.summary)
+        try report.write(to: output)
+        if report.lost > 0 || report.verification?.passed == false {
+            throw ExitCode.failure
         }
     }
 }

@@ -40,24 +40,38 @@ import Testing
         let listed = try validator.eventDefinition(
             from: Array(#"{"event_id":"e1","name":"Gig","date":"2027-01-01T20:00:00Z","seats":["A1","A2"]}"#.utf8),
             generatedID: { "unused" })
-        #expect(listed == EventDefinition(eventID: "e1", name: "Gig", date: "2027-01-01T20:00:00Z", venue: "", seatIDs: ["A1", "A2"]))
+        #expect(
+            listed
+                == EventDefinition(
+                    eventID: "e1", name: "Gig", date: "2027-01-01T20:00:00Z", venue: "", seatIDs: ["A1", "A2"]))
         let counted = try validator.eventDefinition(
-            from: Array(#"{"name":"Gig","date":"2027-01-01","venue":"Hall","total_seats":3}"#.utf8), generatedID: { "gen" })
+            from: Array(#"{"name":"Gig","date":"2027-01-01","venue":"Hall","total_seats":3}"#.utf8),
+            generatedID: { "gen" })
         #expect(counted.eventID == "gen")
         #expect(counted.seatIDs == ["1", "2", "3"])
         for body in [
-            #"{"name":"Gig","date":"tomorrow","total_seats":3}"#, #"{"name":"Gig","date":"2027-01-01","total_seats":0}"#,
-            #"{"name":"Gig","date":"2027-01-01","total_seats":1.5}"#, #"{"name":"","date":"2027-01-01","total_seats":3}"#,
+            #"{"name":"Gig","date":"tomorrow","total_seats":3}"#,
+            #"{"name":"Gig","date":"2027-01-01","total_seats":0}"#,
+            #"{"name":"Gig","date":"2027-01-01","total_seats":1.5}"#,
+            #"{"name":"","date":"2027-01-01","total_seats":3}"#,
             #"{"name":"Gig","date":"2027-01-01"}"#,
         ] {
-            #expect(throws: ValidationError.self) { try validator.eventDefinition(from: Array(body.utf8), generatedID: { "x" }) }
+            #expect(throws: ValidationError.self) {
+                try validator.eventDefinition(from: Array(body.utf8), generatedID: { "x" })
+            }
         }
     }
 
     @Test func bookingReferenceNeedsAUUIDAndAUser() throws {
         let id = UUID()
-        #expect(try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"userId":"u"}"#.utf8)).bookingID == id)
-        #expect(throws: ValidationError.self) { try validator.bookingReference(bookingID: "42", from: Array(#"{"userId":"u"}"#.utf8)) }
-        #expect(throws: ValidationError.self) { try validator.bookingReference(bookingID: id.uuidString, from: Array("{}".utf8)) }
+        #expect(
+            try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"userId":"u"}"#.utf8)).bookingID
+                == id)
+        #expect(throws: ValidationError.self) {
+            try validator.bookingReference(bookingID: "42", from: Array(#"{"userId":"u"}"#.utf8))
+        }
+        #expect(throws: ValidationError.self) {
+            try validator.bookingReference(bookingID: id.uuidString, from: Array("{}".utf8))
+        }
     }
 }

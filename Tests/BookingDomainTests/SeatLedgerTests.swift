@@ -8,7 +8,8 @@ import Testing
     let event = "concert"
 
     func seats(_ ids: [String], version: Int64 = 3) -> [SeatKey: Seat] {
-        Dictionary(uniqueKeysWithValues: ids.map { (SeatKey(eventID: event, seatID: $0), Seat.available(version: version)) })
+        Dictionary(
+            uniqueKeysWithValues: ids.map { (SeatKey(eventID: event, seatID: $0), Seat.available(version: version)) })
     }
 
     func command(_ action: BookingCommand.Action, id: UUID = UUID(), deadline: TimeInterval = 60) -> BookingCommand {
@@ -29,7 +30,11 @@ import Testing
         #expect(ledger.apply(book("bob", ["A1"]), now: now) == .rejected(.seatTaken))
         #expect(ledger.seatWrites.count == 1)
         #expect(ledger.seatWrites[0].expectedVersion == 3)
-        #expect(ledger.seatWrites[0].seat == Seat(status: .booked, bookingID: ledger.bookingWrites.first { $0.status == .confirmed }?.bookingID, userID: "ann", version: 4))
+        #expect(
+            ledger.seatWrites[0].seat
+                == Seat(
+                    status: .booked, bookingID: ledger.bookingWrites.first { $0.status == .confirmed }?.bookingID,
+                    userID: "ann", version: 4))
         #expect(ledger.journal.map(\.typeName) == ["SeatBooked", "BookingRejected"])
     }
 
@@ -82,9 +87,13 @@ import Testing
             bookingID: bookingID, eventID: event, userID: "ann", seatIDs: ["A1"], status: .confirmed, createdAt: now,
             updatedAt: now)
         var ledger = SeatLedger(events: [event], seats: [key: booked], bookings: [bookingID: booking])
-        #expect(ledger.apply(command(.cancel(BookingReference(bookingID: bookingID, userID: "eve"))), now: now) == .refused(.notOwner))
+        #expect(
+            ledger.apply(command(.cancel(BookingReference(bookingID: bookingID, userID: "eve"))), now: now)
+                == .refused(.notOwner))
         #expect(ledger.seatWrites.isEmpty)
-        #expect(ledger.apply(command(.cancel(BookingReference(bookingID: bookingID, userID: "ann"))), now: now) == .applied(.cancelled))
+        #expect(
+            ledger.apply(command(.cancel(BookingReference(bookingID: bookingID, userID: "ann"))), now: now)
+                == .applied(.cancelled))
         #expect(ledger.seatWrites == [.init(key: key, expectedVersion: 7, seat: .available(version: 8))])
         #expect(ledger.apply(book("bob", ["A1"]), now: now) == .applied(.confirmed))
     }
@@ -103,7 +112,8 @@ import Testing
 
     @Test func createdEventIsBookableInTheSameBatch() {
         var ledger = SeatLedger(events: [], seats: [:], bookings: [:])
-        let definition = EventDefinition(eventID: event, name: "Gig", date: "2027-01-01", venue: "Hall", seatIDs: ["1", "2"])
+        let definition = EventDefinition(
+            eventID: event, name: "Gig", date: "2027-01-01", venue: "Hall", seatIDs: ["1", "2"])
         #expect(ledger.apply(command(.createEvent(definition)), now: now) == .applied(.confirmed))
         #expect(ledger.apply(command(.createEvent(definition)), now: now) == .refused(.eventExists))
         #expect(ledger.apply(book("ann", ["2"]), now: now) == .applied(.confirmed))

@@ -4,14 +4,6 @@ import Testing
 @testable import BookingDomain
 
 @Suite struct WireFormatTests {
-    @Test func sha1MatchesTheStandardVectors() {
-        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
-        #expect(hex(SHA1.hash(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
-        #expect(hex(SHA1.hash([])) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
-        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(hex(SHA1.hash(long)) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
-    }
-
     @Test func idempotencyKeysNameOneBookingPerUser() {
         let first = IdempotencyKey.bookingID(userID: "ann", key: "k-1")
         #expect(first == IdempotencyKey.bookingID(userID: "ann", key: "k-1"))
@@ -32,7 +24,9 @@ import Testing
             createdAt: now, updatedAt: now)
         for entry in [
             JournalEntry.seatHeld(booking), .seatBooked(booking), .seatReleased(booking), .bookingRejected(booking),
-            .eventCreated(EventDefinition(eventID: "e", name: "n", date: "2027-01-01", venue: "v", seatIDs: ["1"]), createdAt: now),
+            .eventCreated(
+                EventDefinition(eventID: "e", name: "n", date: "2027-01-01", venue: "v", seatIDs: ["1"]), createdAt: now
+            ),
         ] {
             #expect(try JournalEntry(typeName: entry.typeName, payload: entry.encodedPayload()) == entry)
         }
@@ -42,7 +36,8 @@ import Testing
         let request = SeatRequest(userID: "u", eventID: "e", seatIDs: ["A1"])
         let now = Date()
         let book = BookingCommand(commandID: UUID(), acceptedAt: now, deadline: now, action: .book(request))
-        let hold = BookingCommand(commandID: UUID(), acceptedAt: now, deadline: now, action: .hold(request, holdSeconds: 5))
+        let hold = BookingCommand(
+            commandID: UUID(), acceptedAt: now, deadline: now, action: .hold(request, holdSeconds: 5))
         #expect(book.partitionKey == hold.partitionKey)
     }
 }

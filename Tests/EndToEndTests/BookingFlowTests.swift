@@ -151,4 +151,24 @@ import Testing
         }
         #expect(map["booked_seats"] as? Int == 1)
     }
+
+    /// Needs a stack whose holds are short (deploy/test sets SEATLINE_HOLD_SECONDS=8).
+    @Test func unconfirmedHoldExpiresAndFreesTheSeat() async throws {
+        let event = try await gateway.createEvent(seatIDs: ["X1"])
+        let id = try await gateway.book("henry", event, ["X1"], path: "/api/holds")
+        #expect(try await gateway.booking(id)["status"] as? String == "HELD")
+        let held = try await eventually("X1 shown held") {
+            let map = try await gateway.seatMap(event)
+            return map["held_seats"] as? Int == 1 ? map : nil
+        }
+        let seat = try #require((held["seats"] as? [[String: Any]])?.first)
+        #expect(seat["status"] as? String == "held")
+        #expect(seat["held_until"] as? String != nil)
+        let expired = try await gateway.booking(id, until: { $0 == "EXPIRED" })
+        #expect(expired["reason"] as? String == "hold_expired")
+        _ = try await eventually("X1 available again") {
+            let map = try await gateway.seatMap(event)
+            return map["available_seats"] as? Int == 1 ? map : nil
+        }
+    }
 }

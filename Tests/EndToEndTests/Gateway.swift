@@ -61,7 +61,10 @@ struct Gateway {
         let id = "e2e-\(UUID().uuidString.lowercased())"
         let seats = seatIDs.map { "\"\($0)\"" }.joined(separator: ",")
         let reply = try await admin(
-            "/api/admin/events", body: #"{"event_id":"\#(id)","name":"E2E show","date":"2027-03-01T20:00:00Z","venue":"Hall","seats":[\#(seats)]}"#)
+            "/api/admin/events",
+            body:
+                #"{"event_id":"\#(id)","name":"E2E show","date":"2027-03-01T20:00:00Z","venue":"Hall","seats":[\#(seats)]}"#
+        )
         #expect(reply.status == .accepted)
         _ = try await eventually("event \(id) visible") {
             let event = try await send(.GET, "/api/events/\(id)")
@@ -71,12 +74,15 @@ struct Gateway {
     }
 
     /// Posts a booking and returns its id.
-    func book(_ user: String, _ event: String, _ seats: [String], path: String = "/api/book", headers: [(String, String)] = [])
+    func book(
+        _ user: String, _ event: String, _ seats: [String], path: String = "/api/book", headers: [(String, String)] = []
+    )
         async throws -> String
     {
         let seatList = seats.map { "\"\($0)\"" }.joined(separator: ",")
         let reply = try await send(
-            .POST, path, body: #"{"userId":"\#(user)","eventId":"\#(event)","seatIds":[\#(seatList)]}"#, headers: headers)
+            .POST, path, body: #"{"userId":"\#(user)","eventId":"\#(event)","seatIds":[\#(seatList)]}"#,
+            headers: headers)
         #expect(reply.status == .accepted, "\(String(decoding: reply.body, as: UTF8.self))")
         let id = try #require(try reply.json()["bookingId"] as? String)
         #expect(reply.headers.first(name: "Location") == "/api/bookings/\(id)")
@@ -84,7 +90,9 @@ struct Gateway {
     }
 
     /// Waits until the booking's status on the read side satisfies `done`, and returns the booking.
-    func booking(_ id: String, until done: @escaping (String) -> Bool = { $0 != "PENDING" }) async throws -> [String: Any] {
+    func booking(
+        _ id: String, until done: @escaping (String) -> Bool = { $0 != "PENDING" }
+    ) async throws -> [String: Any] {
         try await eventually("booking \(id) final") {
             let reply = try await send(.GET, "/api/bookings/\(id)")
             if reply.status == .notFound {

@@ -26,11 +26,21 @@ struct KafkaBrokerRestartTests {
 
             // The broker keeps topics in memory only, so the topic is gone with the old process.
             _ = try await KafkaTestEnvironment.createTopic(named: topic, partitions: 1)
-            var receipt: KafkaDeliveryReceipt?
-            for _ in 0..<10 where receipt == nil {
-                receipt = try? await producer.send(topic: topic, key: "after".bytes, value: "after".bytes)
-            }
+            let receipt = await Self.sendUntilDelivered(topic: topic, value: "after", with: producer)
             #expect(receipt?.topic == topic)
         }
+    }
+
+    private static func sendUntilDelivered(
+        topic: String,
+        value: String,
+        with producer: KafkaProducer
+    ) async -> KafkaDeliveryReceipt? {
+        for _ in 0..<10 {
+            if let receipt = try? await producer.send(topic: topic, key: value.bytes, value: value.bytes) {
+                return receipt
+            }
+        }
+        return nil
     }
 }

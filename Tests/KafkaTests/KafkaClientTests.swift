@@ -27,7 +27,8 @@ struct KafkaClientTests {
         #expect(receipts.count == keys.count * perKey)
         #expect(receipts.allSatisfy { $0.topic == topic && (0..<3).contains($0.partition) && $0.offset >= 0 })
 
-        let consumer = try KafkaTestEnvironment.makeConsumer(group: KafkaTestEnvironment.uniqueName("group"), topic: topic)
+        let group = KafkaTestEnvironment.uniqueName("group")
+        let consumer = try KafkaTestEnvironment.makeConsumer(group: group, topic: topic)
         let messages = try await KafkaTestEnvironment.pollMessages(from: consumer, count: receipts.count)
         try await consumer.commit(messages)
         await consumer.close()

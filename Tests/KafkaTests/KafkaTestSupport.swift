@@ -72,7 +72,8 @@ enum KafkaTestEnvironment {
         try handle.close()
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
-            throw CommandFailed(command: ([executable.lastPathComponent] + arguments).joined(separator: " "), output: text)
+            let command = ([executable.lastPathComponent] + arguments).joined(separator: " ")
+            throw CommandFailed(command: command, output: text)
         }
     }
 

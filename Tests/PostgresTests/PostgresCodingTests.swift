@@ -8,7 +8,8 @@ struct PostgresCodingTests {
     @Test func interpolationBindsEveryValue() {
         let id = 42
         let name: String? = nil
-        let query: PostgresQuery = "SELECT name FROM events WHERE event_id = \(id) AND name = \(name) OR note = \("'x'")"
+        let query: PostgresQuery =
+            "SELECT name FROM events WHERE event_id = \(id) AND name = \(name) OR note = \("'x'")"
         #expect(query.sql == "SELECT name FROM events WHERE event_id = $1 AND name = $2 OR note = $3")
         #expect(query.bindings == ["42", nil, "'x'"])
         let literal: PostgresQuery = "SELECT 1"

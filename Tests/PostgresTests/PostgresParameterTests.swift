@@ -34,7 +34,9 @@ struct PostgresParameterTests {
             let query: PostgresQuery = "SELECT \(value)::text AS echoed, \(value)::text IS NULL AS missing"
             #expect(query.sql == "SELECT $1::text AS echoed, $2::text IS NULL AS missing")
             let row = try #require(try await client.query(query).rows.first)
-            #expect(try row.decodeIfPresent(String.self, named: "echoed").map { Array($0.utf8) } == value.map { Array($0.utf8) })
+            #expect(
+                try row.decodeIfPresent(String.self, named: "echoed").map { Array($0.utf8) }
+                    == value.map { Array($0.utf8) })
             #expect(try row.decode(Bool.self, named: "missing") == (value == nil))
         }
         await client.close()
@@ -47,14 +49,18 @@ struct PostgresParameterTests {
             let optionalNames: [String?] = ["x", nil, "NULL", ""]
             let numbers: [Int64] = [1, -2, .max, .min, 0]
             let insert = PostgresQuery(
-                unsafeSQL: "INSERT INTO \(table) (id, names, optional_names, numbers) VALUES (1, $1, $2, $3), (2, $4, $4, $5)",
-                bindings: [names.postgresText, optionalNames.postgresText, numbers.postgresText, [String]().postgresText, nil])
+                unsafeSQL:
+                    "INSERT INTO \(table) (id, names, optional_names, numbers) VALUES (1, $1, $2, $3), (2, $4, $4, $5)",
+                bindings: [
+                    names.postgresText, optionalNames.postgresText, numbers.postgresText, [String]().postgresText, nil,
+                ])
             #expect(try await client.query(insert).rowsAffected == 2)
             let result = try await client.query(
                 PostgresQuery(unsafeSQL: "SELECT names, optional_names, numbers FROM \(table) ORDER BY id"))
             #expect(result.columnNames == ["names", "optional_names", "numbers"])
             let first = result.rows[0]
-            #expect(try first.decode([String].self, named: "names").map { Array($0.utf8) } == names.map { Array($0.utf8) })
+            #expect(
+                try first.decode([String].self, named: "names").map { Array($0.utf8) } == names.map { Array($0.utf8) })
             #expect(try first.decode([String?].self, named: "optional_names") == optionalNames)
             #expect(try first.decode([Int64].self, named: "numbers") == numbers)
             let second = result.rows[1]
@@ -82,7 +88,8 @@ struct PostgresParameterTests {
                 ])
             _ = try await client.query(insert)
             let select = PostgresQuery(
-                unsafeSQL: "SELECT * FROM \(table) WHERE id = $1 AND at = $2", bindings: [id.postgresText, at.postgresText])
+                unsafeSQL: "SELECT * FROM \(table) WHERE id = $1 AND at = $2",
+                bindings: [id.postgresText, at.postgresText])
             let row = try #require(try await client.query(select).rows.first)
             #expect(try row.decode(UUID.self, named: "id") == id)
             let storedAt = try row.decode(Date.self, named: "at")
@@ -94,7 +101,10 @@ struct PostgresParameterTests {
             #expect(try row.decode(Double.self, named: "ratio") == 0.1)
             #expect(try row.decode(Int32.self, named: "small") == .min)
             #expect(try row.decode(Int64.self, named: "big") == .max)
-            #expect(try row.decode(PostgresJSON.self, named: "document").decode(as: [String: [Int]].self) == ["seats": [1, 2, 3]])
+            #expect(
+                try row.decode(PostgresJSON.self, named: "document").decode(as: [String: [Int]].self) == [
+                    "seats": [1, 2, 3]
+                ])
         }
     }
 

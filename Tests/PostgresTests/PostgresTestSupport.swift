@@ -32,7 +32,7 @@ enum PostgresTestSupport {
         "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
     }
 
-    /// Creates a uniquely named table with `columns` in seatline_write, runs `body`, then drops it and closes the client.
+    /// Creates a uniquely named table in seatline_write, runs `body`, then drops the table and closes the client.
     static func withScratchTable(
         columns: String, _ body: (PostgresClient, String) async throws -> Void
     ) async throws {
@@ -86,19 +86,34 @@ enum PostgresTestSupport {
         }
     }
 
-    /// Runs `deploy/stack ARGUMENTS…` and waits for it to finish successfully.
+    /// Runs `deploy/stack ARGUMENTS…` and waits for the script itself to finish successfully.
     static func stack(_ arguments: String...) async throws {
         let process = Process()
         process.executableURL = repository.appending(path: "deploy/stack")
         process.arguments = arguments
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-            }
+        try process.run()
+        // Foundation reports a child's exit only once every holder of a socket the child inherits has closed it, and
+        // the servers the script starts in the background inherit it too: wait for the script's own pid instead.
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let waiter = Thread { continuation.resume(returning: exitStatus(of: process)) }
+            waiter.start()
         }
         try #require(status == 0, "deploy/stack \(arguments.joined(separator: " ")) exited with \(status)")
+    }
+
+    /// Blocks until `process` exits and returns its exit status (128 + signal when killed by a signal).
+    private static func exitStatus(of process: Process) -> Int32 {
+        var status: Int32 = 0
+        var result: pid_t
+        repeat {
+            result = waitpid(process.processIdentifier, &status, 0)
+        } while result == -1 && errno == EINTR
+        guard result != -1 else {
+            // Foundation reaped it first, so it holds the status.
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }

@@ -125,6 +125,68 @@ struct RedisClientTests {
         _ = try await client.send(["DEL", key])
     }
 
+    @Test("A connection killed in the middle of a command is reopened and the command retried once")
+    func brokenConnectionIsRetriedOnce() async throws {
+        var configuration = try RedisConfiguration(url: RedisTestEnvironment.url)
+        configuration.connectionCount = 1
+        configuration.commandTimeout = .seconds(30)
+        let blocked = RedisClient(configuration: configuration, logger: .init(label: "seatline.redis.tests"))
+        let observer = try RedisTestEnvironment.makeClient(connectionCount: 1)
+        defer {
+            blocked.close()
+            observer.close()
+        }
+        let name = "seatline-test-\(UUID().uuidString)"
+        let key = RedisTestEnvironment.uniqueKey("retry")
+        _ = try await blocked.send(["CLIENT", "SETNAME", name])
+        let popped = Task { try await blocked.send(["BLPOP", key, "0"]) }
+
+        let clientID = try await RedisTestEnvironment.idOfClientBlocked(named: name, asking: observer)
+        // CLIENT KILL frees the blocked client before it returns, so the push below can only reach the retry.
+        #expect(try await observer.send(["CLIENT", "KILL", "ID", clientID]) == .integer(1))
+        _ = try await observer.send(["RPUSH", key, "seat-7"])
+
+        #expect(try await popped.value == .array([.string(key), .string("seat-7")]))
+    }
+
+    @Test("A reply slower than the command timeout throws .timeout, and the connection is replaced")
+    func slowReplyTimesOut() async throws {
+        var configuration = try RedisConfiguration(url: RedisTestEnvironment.url)
+        configuration.connectionCount = 1
+        configuration.commandTimeout = .milliseconds(200)
+        let client = RedisClient(configuration: configuration, logger: .init(label: "seatline.redis.tests"))
+        defer { client.close() }
+        let key = RedisTestEnvironment.uniqueKey("never-pushed")
+        let error = await #expect(throws: RedisError.self) { try await client.send(["BLPOP", key, "0"]) }
+        #expect(error?.code == .timeout)
+        // The late BLPOP reply must not be read as the answer to the next command.
+        #expect(try await client.send(["ECHO", "next"]) == .string("next"))
+    }
+
+    @Test("A caller cancelled while waiting for a busy pool throws .cancelled; the pool keeps working")
+    func cancelledWaiter() async throws {
+        let client = try RedisTestEnvironment.makeClient(connectionCount: 1)
+        let pusher = try RedisTestEnvironment.makeClient(connectionCount: 1)
+        defer {
+            client.close()
+            pusher.close()
+        }
+        let name = "seatline-test-\(UUID().uuidString)"
+        let key = RedisTestEnvironment.uniqueKey("busy")
+        _ = try await client.send(["CLIENT", "SETNAME", name])
+        let busy = Task { try await client.send(["BLPOP", key, "0"]) }
+        _ = try await RedisTestEnvironment.idOfClientBlocked(named: name, asking: pusher)
+        // Whether the cancellation lands before or after this caller queues, it must fail with .cancelled.
+        let waiting = Task { try await client.send(["PING"]) }
+        waiting.cancel()
+        let error = await #expect(throws: RedisError.self) { try await waiting.value }
+        #expect(error?.code == .cancelled)
+
+        _ = try await pusher.send(["RPUSH", key, "x"])
+        #expect(try await busy.value == .array([.string(key), .string("x")]))
+        #expect(await client.ping())
+    }
+
     @Test("A closed client throws .clientClosed, and close is idempotent")
     func closedClientThrows() async throws {
         let client = try RedisTestEnvironment.makeClient()

@@ -14,8 +14,8 @@ struct RedisScriptTests {
             ),
             ("The quick brown fox jumps over the lazy dog", "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"),
             (
-                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrst"
-                    + "nopqrstu",
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
+                    + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
                 "a49b2446a02c645bf419f995b67091253a04a259"
             ),
         ])

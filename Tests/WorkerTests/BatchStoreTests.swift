@@ -33,18 +33,23 @@ import Testing
     }
 
     func createEvent(seats: [String]) async throws {
-        let definition = EventDefinition(eventID: event, name: "Test", date: "2027-01-01", venue: "Hall", seatIDs: seats)
+        let definition = EventDefinition(
+            eventID: event, name: "Test", date: "2027-01-01", venue: "Hall", seatIDs: seats)
         _ = try await store.apply([command(.createEvent(definition))])
     }
 
     func seatOwners() async throws -> [String: String] {
         let rows = try await database.query(
             "SELECT seat_id, COALESCE(user_id, '') FROM seats WHERE event_id = \(event) AND status <> 'available'")
-        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) })
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map {
+                (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1))
+            })
     }
 
     func journalCount() async throws -> Int {
-        try await database.query("SELECT count(*) FROM journal WHERE stream_id = \(event)").rows[0].decode(Int.self, at: 0)
+        try await database.query("SELECT count(*) FROM journal WHERE stream_id = \(event)").rows[0].decode(
+            Int.self, at: 0)
     }
 
     @Test func multiSeatRequestOverlappingATakenSeatChangesNothing() async throws {
@@ -55,7 +60,8 @@ import Testing
         #expect(result.decisions[first.commandID] == .applied(.confirmed))
         #expect(result.decisions[overlapping.commandID] == .rejected(.seatTaken))
         #expect(try await seatOwners() == ["A2": "ann"])
-        let status = try await database.query("SELECT status, reason FROM bookings WHERE booking_id = \(overlapping.commandID)")
+        let status = try await database.query(
+            "SELECT status, reason FROM bookings WHERE booking_id = \(overlapping.commandID)")
         #expect(try status.rows[0].decode(String.self, at: 0) == "REJECTED")
         #expect(try status.rows[0].decode(String.self, at: 1) == "seat_taken")
     }
@@ -93,8 +99,10 @@ import Testing
             logger: Logger(label: "test"))
         defer { redis.close() }
         let seat = SeatKey(eventID: event, seatID: "A1")
-        let pausedLocks = SeatLocks(redis: redis, timeToLive: .milliseconds(100), maxWait: .zero, logger: Logger(label: "paused"))
-        let activeLocks = SeatLocks(redis: redis, timeToLive: .seconds(10), maxWait: .seconds(5), logger: Logger(label: "active"))
+        let pausedLocks = SeatLocks(
+            redis: redis, timeToLive: .milliseconds(100), maxWait: .zero, logger: Logger(label: "paused"))
+        let activeLocks = SeatLocks(
+            redis: redis, timeToLive: .seconds(10), maxWait: .seconds(5), logger: Logger(label: "active"))
 
         let pausedLock = await pausedLocks.acquire([seat])
         #expect(pausedLock.keys.count == 1)

@@ -2,6 +2,7 @@ import BookingDomain
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import SeatlineRuntime
 import Synchronization
 import Testing
@@ -35,11 +36,13 @@ struct Answer: Decodable {
 @Suite struct WriteRoutesTests {
     static let token = "test-admin-token"
 
-    func withApp(_ publisher: RecordingPublisher, _ body: (any TestClientProtocol) async throws -> Void) async throws {
+    func withApp(
+        _ publisher: RecordingPublisher, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         var settings = WriteRoutes.Settings()
         settings.adminToken = Self.token
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(logger: Logger(label: "test")))
         WriteRoutes(publisher: publisher, settings: settings).register(on: router)
         try await Application(router: router).test(.router) { client in try await body(client) }
     }
@@ -58,13 +61,15 @@ struct Answer: Decodable {
     @Test func acceptedBookingAnswers202WithLocation() async throws {
         let publisher = RecordingPublisher()
         try await withApp(publisher) { client in
-            let (status, headers, answer) = try await post(client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
+            let (status, headers, answer) = try await post(
+                client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
             #expect(status == .accepted)
             #expect(answer?.status == "PENDING")
             let id = try #require(answer?.bookingId)
             #expect(headers[.location] == "/api/bookings/\(id)")
             #expect(publisher.commands.map(\.commandID.uuidString).map { $0.lowercased() } == [id])
-            #expect(publisher.commands.first?.action == .book(SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1"])))
+            #expect(
+                publisher.commands.first?.action == .book(SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1"])))
         }
     }
 
@@ -74,19 +79,38 @@ struct Answer: Decodable {
         let table: [(String, String, String, HTTPResponse.Status, String)] = [
             ("/api/book", "{", "application/json", .badRequest, "invalid_json"),
             ("/api/book", #"{"userId":"u","eventId":"e"}"#, "application/json", .badRequest, "missing_field"),
-            ("/api/book", #"{"userId":"","eventId":"e","seatId":"A1"}"#, "application/json", .badRequest, "invalid_field"),
-            ("/api/book", #"{"userId":1,"eventId":"e","seatId":"A1"}"#, "application/json", .badRequest, "invalid_field"),
-            ("/api/book", #"{"userId":"u","eventId":"e","seat":"A1"}"#, "application/json", .badRequest, "unknown_field"),
-            ("/api/book", #"{"userId":"u","eventId":"e","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#,
-             "application/json", .badRequest, "too_many_seats"),
-            ("/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#, "text/plain", .unsupportedMediaType,
-             "unsupported_media_type"),
+            (
+                "/api/book", #"{"userId":"","eventId":"e","seatId":"A1"}"#, "application/json", .badRequest,
+                "invalid_field"
+            ),
+            (
+                "/api/book", #"{"userId":1,"eventId":"e","seatId":"A1"}"#, "application/json", .badRequest,
+                "invalid_field"
+            ),
+            (
+                "/api/book", #"{"userId":"u","eventId":"e","seat":"A1"}"#, "application/json", .badRequest,
+                "unknown_field"
+            ),
+            (
+                "/api/book", #"{"userId":"u","eventId":"e","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#,
+                "application/json", .badRequest, "too_many_seats"
+            ),
+            (
+                "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#, "text/plain", .unsupportedMediaType,
+                "unsupported_media_type"
+            ),
             ("/api/book", oversize, "application/json", .contentTooLarge, "payload_too_large"),
             ("/api/holds", #"[]"#, "application/json", .badRequest, "invalid_json"),
-            ("/api/bookings/not-a-uuid/confirm", #"{"userId":"u"}"#, "application/json", .badRequest, "invalid_booking_id"),
+            (
+                "/api/bookings/not-a-uuid/confirm", #"{"userId":"u"}"#, "application/json", .badRequest,
+                "invalid_booking_id"
+            ),
             ("/api/bookings/\(UUID())/cancel", #"{}"#, "application/json", .badRequest, "missing_field"),
-            ("/api/admin/events", #"{"name":"x","date":"2027-01-01","total_seats":1}"#, "application/json", .unauthorized,
-             "unauthorized"),
+            (
+                "/api/admin/events", #"{"name":"x","date":"2027-01-01","total_seats":1}"#, "application/json",
+                .unauthorized,
+                "unauthorized"
+            ),
             ("/api/admin/expire", "", "application/json", .unauthorized, "unauthorized"),
         ]
         try await withApp(publisher) { client in
@@ -116,7 +140,8 @@ struct Answer: Decodable {
             }
             #expect(ids.count == 1)
             let (_, _, other) = try await post(
-                client, "/api/book", #"{"userId":"u2","eventId":"e1","seatId":"A1"}"#, headers: [.idempotencyKey: "retry-me"])
+                client, "/api/book", #"{"userId":"u2","eventId":"e1","seatId":"A1"}"#,
+                headers: [.idempotencyKey: "retry-me"])
             #expect(other?.bookingId.map(ids.contains) == false)
         }
         #expect(Set(publisher.commands.map(\.commandID)).count == 2)
@@ -124,7 +149,8 @@ struct Answer: Decodable {
 
     @Test func brokerDownAnswers503WithRetryAfter() async throws {
         try await withApp(RecordingPublisher(brokerDown: true)) { client in
-            let (status, headers, answer) = try await post(client, "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#)
+            let (status, headers, answer) = try await post(
+                client, "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#)
             #expect(status == .serviceUnavailable)
             #expect(headers[.retryAfter] != nil)
             #expect(answer?.code == "unavailable")

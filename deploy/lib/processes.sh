@@ -33,13 +33,24 @@ wait_until() {
     die "$what did not come up; see $log_dir"
 }
 
+# Runs a command detached from whoever called the script: no inherited descriptors beyond the
+# standard three (a caller waiting for its pipe to close would otherwise wait for the server) and an
+# empty signal mask (a caller's thread may block SIGTERM, which stop relies on). Bash can do neither.
+# It replaces the calling shell, so call it in a subshell: the pid stays the server's.
+detached() {
+    exec python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
 # Starts a foreground command in the background with its own pid file and log.
 spawn() {
     local name=$1
     shift
     if pid_of "$name" >/dev/null; then return 0; fi
     mkdir -p "$run_dir" "$log_dir"
-    nohup "$@" >>"$log_dir/$name.log" 2>&1 </dev/null &
+    (detached "$@" >>"$log_dir/$name.log" 2>&1 </dev/null) &
     echo $! >"$run_dir/$name.pid"
 }
 
@@ -65,8 +76,8 @@ EOF
     fi
     touch "$log_dir/postgres.log" && chown postgres "$log_dir/postgres.log"
     if ! as_postgres "$(pg_bin pg_ctl)" -D "$postgres_data" status >/dev/null 2>&1; then
-        as_postgres "$(pg_bin pg_ctl)" -D "$postgres_data" -l "$log_dir/postgres.log" -w -t 60 \
-            -o "-p $SEATLINE_POSTGRES_PORT -k $postgres_socket" start >/dev/null
+        (detached runuser -u postgres -- "$(pg_bin pg_ctl)" -D "$postgres_data" -l "$log_dir/postgres.log" -w -t 60 \
+            -o "-p $SEATLINE_POSTGRES_PORT -k $postgres_socket" start >/dev/null)
     fi
     mkdir -p "$run_dir"
     head -n 1 "$postgres_data/postmaster.pid" >"$run_dir/postgres.pid"
@@ -141,7 +152,7 @@ start_nginx() {
     if pid_of nginx >/dev/null; then
         nginx -c "$nginx_dir/nginx.conf" -p "$nginx_dir" -s reload
     else
-        nginx -c "$nginx_dir/nginx.conf" -p "$nginx_dir"
+        (detached nginx -c "$nginx_dir/nginx.conf" -p "$nginx_dir")
     fi
 }
 

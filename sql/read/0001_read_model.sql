@@ -9,6 +9,11 @@
 -- (TRUNCATE keeps sequences), so an ETag never names two different seat maps.
 CREATE SEQUENCE view_revision;
 
+-- The one date format of the public API: ISO 8601 in UTC with milliseconds, e.g. 2026-12-01T20:00:00.000Z.
+CREATE FUNCTION iso8601_utc(value timestamptz) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN to_char(value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+
 CREATE TABLE event_view (
     event_id        text PRIMARY KEY,
     name            text NOT NULL,
@@ -42,6 +47,13 @@ CREATE TABLE seat_view (
 );
 
 CREATE INDEX seat_view_map_order ON seat_view (event_id, position);
+
+-- The highest version projected of every journal stream, whether or not it has an event view yet: an entry
+-- projected before its stream's EventCreated still counts once the view is created.
+CREATE TABLE stream_view (
+    stream_id text PRIMARY KEY,
+    version   bigint NOT NULL
+);
 
 CREATE TABLE booking_view (
     booking_id uuid PRIMARY KEY,

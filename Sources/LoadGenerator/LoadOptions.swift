@@ -1,0 +1,49 @@
+/// What `seatline load` runs.
+public struct LoadOptions: Sendable {
+    /// The traffic shape.
+    public enum Scenario: String, Sendable, CaseIterable {
+        /// One event, many seats, twice as many booking requests as seats, a hot block everyone wants.
+        case flashSale = "flash-sale"
+        /// Booking requests spread over many events.
+        case spread
+        /// Seat-map reads of one event.
+        case readHeavy = "read-heavy"
+    }
+
+    /// The scenario.
+    public var scenario = Scenario.flashSale
+    /// The gateway.
+    public var gatewayURL = "http://127.0.0.1:8080"
+    /// The admin token, to create the events.
+    public var adminToken = "local-admin-token"
+    /// The write DB, for the end-of-run verification.
+    public var writeDatabaseURL = "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
+    /// The read DB, for the end-of-run verification.
+    public var readDatabaseURL = "postgresql://seatline:seatline@127.0.0.1:55432/seatline_read"
+    /// Seats per event.
+    public var seats = 100_000
+    /// Events (spread only).
+    public var events = 20
+    /// Requests in all; defaults to twice the seats (booking scenarios).
+    public var requests: Int?
+    /// Seats in the hot block of a flash sale.
+    public var hotSeats = 1_000
+    /// Share of flash-sale requests aimed at the hot block.
+    public var hotShare = 0.5
+    /// Requests in flight at once (closed loop), or senders (open loop).
+    public var concurrency = 64
+    /// Requests per second (open loop); nil runs closed loop.
+    public var rate: Int?
+    /// Requests whose POST → visible latency is followed.
+    public var visibilitySample = 2_000
+    /// Where to write `load-<scenario>.json` and `.svg`.
+    public var outputDirectory = "."
+
+    /// The defaults.
+    public init() {}
+
+    /// Total requests of the run.
+    public var totalRequests: Int {
+        requests ?? (scenario == .spread ? 2 * seats * events : 2 * seats)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Postgres
+import SeatlineRuntime
+
+/// `GET /api/events` and `GET /api/events/{id}`, served from in-memory renderings re-checked at every
+/// projection commit.
+struct EventController: Sendable {
+    let views: PostgresClient
+    let feed: SeatChangeFeed
+    let seatMaps: ViewCache<SeatMap>
+    let listings: ViewCache<RenderedView>
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/events") { request, _ in try await list(request) }
+        router.get("/api/events/{id}") { request, context in try await show(request, context: context) }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let views = views
+        let listing = try await listings.value(for: "", generation: feed.generation) { _ in
+            try await Self.loadListing(from: views)
+        }
+        guard let listing else { throw APIError.unavailable("the event list is not available") }
+        return Self.response(for: listing, request: request)
+    }
+
+    private func show(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let eventID = try context.pathIdentifier("id")
+        let views = views
+        let map = try await seatMaps.value(for: eventID, generation: feed.generation) { previous in
+            // A cached map whose revision is still current only needs its time-dependent fields re-rendered.
+            if let previous {
+                let current = try await views.query("SELECT revision FROM event_view WHERE event_id = \(eventID)")
+                guard let row = current.rows.first else { return nil }
+                if try row.decode(Int64.self, at: 0) == previous.revision { return previous }
+            }
+            return try await SeatMap.load(eventID: eventID, from: views)
+        }
+        guard let map else { throw APIError.notFound("no event \(eventID)") }
+        return Self.response(for: map.view(at: Date()), request: request)
+    }
+
+    /// 304 without a body when `If-None-Match` names the view, otherwise 200 with it; `no-cache` makes
+    /// caches revalidate with the ETag.
+    private static func response(for view: RenderedView, request: Request) -> Response {
+        if let ifNoneMatch = request.headers[.ifNoneMatch], view.isMatched(by: ifNoneMatch) {
+            return Response(status: .notModified, headers: [.eTag: view.etag, .cacheControl: "no-cache"])
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .eTag: view.etag, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: view.body))
+    }
+
+    private static func loadListing(from views: PostgresClient) async throws -> RenderedView {
+        let result = try await views.query(
+            """
+            SELECT event_id, name, date, venue, total_seats, available_seats, revision
+            FROM event_view ORDER BY date, event_id
+            """)
+        var events: [(id: String, name: String, date: String, venue: String, total: Int, available: Int)] = []
+        events.reserveCapacity(result.rows.count)
+        var newestRevision: Int64 = 0
+        for row in result {
+            events.append(
+                (
+                    try row.decode(String.self, at: 0), try row.decode(String.self, at: 1),
+                    try row.decode(String.self, at: 2), try row.decode(String.self, at: 3),
+                    try row.decode(Int.self, at: 4), try row.decode(Int.self, at: 5)
+                ))
+            newestRevision = max(newestRevision, try row.decode(Int64.self, at: 6))
+        }
+        var writer = JSONWriter(capacity: 64 + events.count * 160)
+        writer.array(events) { element, event in
+            element.object { fields in
+                fields.field("event_id", event.id)
+                fields.field("name", event.name)
+                fields.field("date", event.date)
+                fields.field("venue", event.venue)
+                fields.field("total_seats", event.total)
+                fields.field("available_seats", event.available)
+            }
+        }
+        // Revisions only grow, so the newest one and the count name the listing.
+        return RenderedView(body: ByteBuffer(bytes: writer.bytes), etag: "\"\(newestRevision)-\(events.count)\"")
+    }
+}

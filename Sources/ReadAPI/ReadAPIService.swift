@@ -1,0 +1,33 @@
+import Hummingbird
+public import Logging
+import Postgres
+public import SeatlineRuntime
+
+/// The `read-api` role: events, seat maps, bookings and live seat updates, served only from the read DB.
+public enum ReadAPIService {
+    /// The HTTP port when `SEATLINE_HTTP_PORT` is not set.
+    public static let defaultPort = 8082
+
+    /// Serves until SIGTERM or SIGINT, then ends the live streams and shuts down gracefully.
+    public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
+        var database = PostgresConfiguration(url: configuration.readDatabaseURL)
+        database.connectionCount = configuration.databasePoolSize
+        database.applicationName = "seatline-read-api"
+        let views = PostgresClient(configuration: database, logger: logger)
+        let feed = SeatChangeFeed(views: views, logger: logger)
+        let app = Application(
+            router: buildReadRouter(views: views, feed: feed, logger: logger),
+            configuration: .init(
+                address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
+                serverName: nil),
+            services: [feed],
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await views.close()
+            throw error
+        }
+        await views.close()
+    }
+}

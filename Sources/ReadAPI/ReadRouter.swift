@@ -1,0 +1,20 @@
+public import Hummingbird
+public import Logging
+public import Postgres
+import SeatlineRuntime
+
+/// The read-api's routes over `views` (the read DB), with `feed` for live streams and cache invalidation.
+public func buildReadRouter(
+    views: PostgresClient, feed: SeatChangeFeed, logger: Logger
+) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.middlewares.add(JSONErrorMiddleware(logger: logger))
+    OperationalRoutes(checks: [.init("read_db") { await views.isReachable() }]).register(on: router)
+    // Renderings are re-checked at every projection commit the feed hears of, and at least once a second.
+    EventController(
+        views: views, feed: feed, seatMaps: ViewCache(maxAge: .seconds(1)), listings: ViewCache(maxAge: .seconds(1))
+    ).register(on: router)
+    SeatStreamController(views: views, feed: feed).register(on: router)
+    BookingController(views: views).register(on: router)
+    return router
+}

@@ -1,0 +1,69 @@
+import Hummingbird
+public import Logging
+import Postgres
+public import SeatlineRuntime
+
+/// The `sync` role: projects the journal into the read DB and serves its health and metrics.
+public enum SyncService {
+    /// The HTTP port when `SEATLINE_HTTP_PORT` is not set.
+    public static let defaultPort = 8084
+
+    /// Runs the projector and `/healthz`, `/readyz`, `/metrics` until SIGTERM or SIGINT, then shuts down gracefully.
+    public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
+        let (journal, views) = databases(configuration, logger: logger)
+        let projector = Projector(journal: journal, views: views, logger: logger)
+        let router = Router()
+        OperationalRoutes(checks: [
+            .init("write_db") { await journal.isReachable() },
+            .init("read_db") { await views.isReachable() },
+        ]).register(on: router)
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
+                serverName: nil),
+            services: [projector],
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await journal.close()
+            await views.close()
+            throw error
+        }
+        await journal.close()
+        await views.close()
+    }
+
+    /// Empties the read DB's views and checkpoint, projects the whole journal, and returns.
+    public static func rebuild(configuration: SeatlineConfiguration, logger: Logger) async throws {
+        let (journal, views) = databases(configuration, logger: logger)
+        let projector = Projector(journal: journal, views: views, logger: logger)
+        do {
+            let count = try await projector.rebuild()
+            let checkpoint = try await projector.checkpoint()
+            logger.notice("rebuilt the read views", metadata: ["entries": "\(count)", "checkpoint": "\(checkpoint)"])
+        } catch {
+            await journal.close()
+            await views.close()
+            throw error
+        }
+        await journal.close()
+        await views.close()
+    }
+
+    private static func databases(
+        _ configuration: SeatlineConfiguration, logger: Logger
+    ) -> (journal: PostgresClient, views: PostgresClient) {
+        // Pools open connections lazily: the projector uses one of each, readiness checks another.
+        var journal = PostgresConfiguration(url: configuration.writeDatabaseURL)
+        journal.connectionCount = configuration.databasePoolSize
+        journal.applicationName = "seatline-sync"
+        var views = PostgresConfiguration(url: configuration.readDatabaseURL)
+        views.connectionCount = configuration.databasePoolSize
+        views.applicationName = "seatline-sync"
+        return (
+            PostgresClient(configuration: journal, logger: logger), PostgresClient(configuration: views, logger: logger)
+        )
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import ReadAPI
+import Testing
+
+@Suite("read-api routes against the local stack's read DB")
+struct ReadRoutesTests {
+    typealias Environment = ReadAPITestEnvironment
+
+    /// Two events (the later one with an available, a held and a booked seat, stored out of map order) and
+    /// the held seat's booking.
+    struct Fixture {
+        let gala = "gala-\(UUID().uuidString.lowercased())"
+        let matinee = "matinee-\(UUID().uuidString.lowercased())"
+        let booking = UUID()
+        let heldUntil = Date().addingTimeInterval(120)
+
+        func insert(into views: PostgresClient) async throws {
+            _ = try await views.query(
+                """
+                INSERT INTO event_view (
+                    event_id, name, date, venue, total_seats, available_seats, held_seats, booked_seats, version,
+                    revision, created_at)
+                VALUES
+                    (\(gala), 'Gala "Night"', '2026-12-01T20:00:00Z', 'Hall', 4, 2, 1, 1, 3, nextval('view_revision'),
+                        now()),
+                    (\(matinee), 'Matinee', '2026-11-30T15:00:00Z', '', 1, 1, 0, 0, 1, nextval('view_revision'), now())
+                """)
+            _ = try await views.query(
+                """
+                INSERT INTO seat_view (event_id, seat_id, position, status, booking_id, user_id, held_until, version)
+                VALUES
+                    (\(gala), 'A3', 2, 'booked', gen_random_uuid(), 'ben', NULL, 3),
+                    (\(gala), 'A1', 0, 'available', NULL, NULL, NULL, 1),
+                    (\(gala), 'A4', 3, 'available', NULL, NULL, NULL, 1),
+                    (\(gala), 'A2', 1, 'held', \(booking), 'ana', \(heldUntil), 2),
+                    (\(matinee), 'M1', 0, 'available', NULL, NULL, NULL, 1)
+                """)
+            _ = try await views.query(
+                """
+                INSERT INTO booking_view (
+                    booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
+                    version)
+                VALUES (\(booking), \(gala), 'ana', '{A2}', 'HELD', NULL, \(heldUntil), now(), now(), 2)
+                """)
+        }
+    }
+
+    private func withRouter(
+        _ test: @escaping @Sendable (any TestClientProtocol, Fixture) async throws -> Void
+    ) async throws {
+        try await Environment.withScratchViews { views in
+            let fixture = Fixture()
+            try await fixture.insert(into: views)
+            let feed = SeatChangeFeed(views: views, logger: Environment.logger)
+            let app = Application(router: buildReadRouter(views: views, feed: feed, logger: Environment.logger))
+            try await app.test(.router) { client in try await test(client, fixture) }
+        }
+    }
+
+    private static func json(_ response: TestResponse) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body), options: [.fragmentsAllowed])
+    }
+
+    private static func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try json(response) as? [String: Any])
+    }
+
+    @Test("unknown events, bookings and paths answer 404 with a JSON error")
+    func notFound() async throws {
+        try await withRouter { client, _ in
+            for uri in [
+                "/api/events/no-such-event", "/api/events/no-such-event/stream", "/api/nothing/here",
+                "/api/events/a%00b",
+            ] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    #expect(response.headers[.contentType] == "application/json")
+                    let body = try Self.object(response)
+                    #expect(body["code"] as? String == "not_found")
+                    #expect(body["error"] is String)
+                }
+            }
+            try await client.execute(uri: "/api/bookings/\(UUID().uuidString)", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.retryAfter] == "1")
+                let body = try Self.object(response)
+                #expect(body["code"] as? String == "not_found")
+            }
+            try await client.execute(uri: "/api/bookings/not-a-uuid", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.retryAfter] == nil)
+                let body = try Self.object(response)
+                #expect(body["code"] as? String == "not_found")
+            }
+        }
+    }
+
+    @Test("events, a seat map and a booking have exactly the contract's fields")
+    func shapes() async throws {
+        try await withRouter { client, fixture in
+            try await client.execute(uri: "/api/events", method: .get) { response in
+                #expect(response.status == .ok)
+                let events = try #require(try Self.json(response) as? [[String: Any]])
+                let ours = events.filter { [fixture.gala, fixture.matinee].contains($0["event_id"] as? String) }
+                #expect(ours.map { $0["event_id"] as? String } == [fixture.matinee, fixture.gala])
+                for event in ours {
+                    #expect(
+                        Set(event.keys)
+                            == ["event_id", "name", "date", "venue", "total_seats", "available_seats"])
+                }
+                #expect(ours.last?["name"] as? String == #"Gala "Night""#)
+                #expect(ours.last?["total_seats"] as? Int == 4)
+                #expect(ours.last?["available_seats"] as? Int == 2)
+            }
+
+            try await client.execute(uri: "/api/events/\(fixture.gala)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(response.headers[.eTag]?.hasPrefix("\"") == true)
+                let event = try Self.object(response)
+                #expect(
+                    Set(event.keys) == [
+                        "event_id", "name", "date", "venue", "total_seats", "available_seats", "held_seats",
+                        "booked_seats", "seats",
+                    ])
+                #expect(event["event_id"] as? String == fixture.gala)
+                #expect(event["date"] as? String == "2026-12-01T20:00:00Z")
+                #expect(event["held_seats"] as? Int == 1)
+                #expect(event["booked_seats"] as? Int == 1)
+                let seats = try #require(event["seats"] as? [[String: Any]])
+                #expect(seats.map { $0["seat_id"] as? String } == ["A1", "A2", "A3", "A4"])
+                #expect(seats.map { $0["status"] as? String } == ["available", "held", "booked", "available"])
+                #expect(seats[0]["user_id"] is NSNull)
+                #expect(Set(seats[0].keys) == ["seat_id", "status", "user_id"])
+                #expect(Set(seats[2].keys) == ["seat_id", "status", "user_id"])
+                #expect(seats[2]["user_id"] as? String == "ben")
+                #expect(Set(seats[1].keys) == ["seat_id", "status", "user_id", "held_until", "hold_seconds_remaining"])
+                #expect(seats[1]["user_id"] as? String == "ana")
+                let heldUntil = try #require(seats[1]["held_until"] as? String)
+                let parsed = try Date(heldUntil, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+                #expect(abs(parsed.timeIntervalSince(fixture.heldUntil)) < 0.001)
+                let remaining = try #require(seats[1]["hold_seconds_remaining"] as? Int)
+                #expect((1...121).contains(remaining))
+            }
+
+            try await client.execute(uri: "/api/bookings/\(fixture.booking.uuidString)", method: .get) { response in
+                #expect(response.status == .ok)
+                let booking = try Self.object(response)
+                #expect(
+                    Set(booking.keys) == [
+                        "booking_id", "event_id", "user_id", "seat_ids", "status", "reason", "held_until",
+                        "created_at", "updated_at",
+                    ])
+                #expect(booking["booking_id"] as? String == fixture.booking.uuidString)
+                #expect(booking["event_id"] as? String == fixture.gala)
+                #expect(booking["seat_ids"] as? [String] == ["A2"])
+                #expect(booking["status"] as? String == "HELD")
+                #expect(booking["reason"] is NSNull)
+                for field in ["held_until", "created_at", "updated_at"] {
+                    let text = try #require(booking[field] as? String)
+                    #expect(text.hasSuffix("Z"))
+                    _ = try Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+                }
+            }
+        }
+    }
+
+    @Test("a seat map requested with its current ETag is answered 304 without a body")
+    func notModified() async throws {
+        try await withRouter { client, fixture in
+            let uri = "/api/events/\(fixture.matinee)"
+            let etag = try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.status == .ok)
+                return try #require(response.headers[.eTag])
+            }
+            try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]) { response in
+                #expect(response.status == .notModified)
+                #expect(response.body.readableBytes == 0)
+                #expect(response.headers[.eTag] == etag)
+            }
+            try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"0\""]) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes > 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import BookingDomain
+import Foundation
+import Logging
+import Postgres
+import Testing
+
+@testable import Worker
+
+/// Holds against the real write DB: who may act on them, and how they end.
+@Suite struct HoldTests {
+    let database = PostgresClient(
+        configuration: PostgresConfiguration(
+            url: ProcessInfo.processInfo.environment["SEATLINE_WRITE_DATABASE_URL"]
+                ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"),
+        logger: Logger(label: "test"))
+    var store: BatchStore { BatchStore(database: database) }
+    let event = "hold-test-\(UUID().uuidString.lowercased())"
+
+    func command(_ action: BookingCommand.Action, at now: Date = Date()) -> BookingCommand {
+        BookingCommand(commandID: UUID(), acceptedAt: now, deadline: now.addingTimeInterval(60), action: action)
+    }
+
+    func hold(_ user: String, _ seats: [String], seconds: Int = 600, at now: Date = Date()) -> BookingCommand {
+        command(.hold(SeatRequest(userID: user, eventID: event, seatIDs: seats), holdSeconds: seconds), at: now)
+    }
+
+    func setUp(seats: [String]) async throws {
+        let definition = EventDefinition(
+            eventID: event, name: "Holds", date: "2027-01-01", venue: "Hall", seatIDs: seats)
+        _ = try await store.apply([command(.createEvent(definition))])
+    }
+
+    func status(of booking: UUID) async throws -> String {
+        try await database.query("SELECT status FROM bookings WHERE booking_id = \(booking)").rows[0]
+            .decode(String.self, at: 0)
+    }
+
+    func seatStates() async throws -> [String: String] {
+        let rows = try await database.query(
+            "SELECT seat_id, status || ':' || COALESCE(user_id, '') FROM seats WHERE event_id = \(event)")
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map {
+                (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1))
+            })
+    }
+
+    @Test func heldSeatCannotBeBookedOrHeldByAnother() async throws {
+        try await setUp(seats: ["A1"])
+        let held = hold("ann", ["A1"])
+        let book = command(.book(SeatRequest(userID: "bob", eventID: event, seatIDs: ["A1"])))
+        let holdAgain = hold("bob", ["A1"])
+        let result = try await store.apply([held, book, holdAgain])
+        #expect(result.decisions[held.commandID] == .applied(.held))
+        #expect(result.decisions[book.commandID] == .rejected(.seatTaken))
+        #expect(result.decisions[holdAgain.commandID] == .rejected(.seatTaken))
+        #expect(try await seatStates() == ["A1": "held:ann"])
+    }
+
+    @Test func confirmOrCancelByAnotherUserChangesNothing() async throws {
+        try await setUp(seats: ["A1"])
+        let held = hold("ann", ["A1"])
+        _ = try await store.apply([held])
+        let journalBefore = try await database.query("SELECT count(*) FROM journal WHERE stream_id = \(event)").rows[0]
+            .decode(Int.self, at: 0)
+        let confirm = command(.confirm(BookingReference(bookingID: held.commandID, userID: "eve")))
+        let cancel = command(.cancel(BookingReference(bookingID: held.commandID, userID: "eve")))
+        let result = try await store.apply([confirm, cancel])
+        #expect(result.decisions[confirm.commandID] == .refused(.notOwner))
+        #expect(result.decisions[cancel.commandID] == .refused(.notOwner))
+        #expect(try await status(of: held.commandID) == "HELD")
+        #expect(try await seatStates() == ["A1": "held:ann"])
+        let journalAfter = try await database.query("SELECT count(*) FROM journal WHERE stream_id = \(event)").rows[0]
+            .decode(Int.self, at: 0)
+        #expect(journalAfter == journalBefore)
+    }
+
+    @Test func confirmTwiceHasOneEffect() async throws {
+        try await setUp(seats: ["A1"])
+        let held = hold("ann", ["A1"])
+        _ = try await store.apply([held])
+        let reference = BookingReference(bookingID: held.commandID, userID: "ann")
+        let first = command(.confirm(reference))
+        let second = command(.confirm(reference))
+        let result = try await store.apply([first, second])
+        #expect(result.decisions[first.commandID] == .applied(.confirmed))
+        #expect(result.decisions[second.commandID] == .unchanged)
+        #expect(try await seatStates() == ["A1": "booked:ann"])
+    }
+
+    /// Confirm and expiry decided concurrently at the hold's end, in separate transactions: the
+    /// seat fence lets exactly one of them win, and the seat agrees with the booking.
+    @Test func confirmRacingExpiryEndsInExactlyOne() async throws {
+        let seats = (1...20).map { "R\($0)" }
+        try await setUp(seats: seats)
+        let start = Date()
+        let holds = seats.map { hold("racer-\($0)", [$0], seconds: 1, at: start) }
+        _ = try await store.apply(holds, now: start)
+        let end = start.addingTimeInterval(1)
+        let store = self.store
+        for (held, seat) in zip(holds, seats) {
+            // Just before the end the confirm is in time; the expiry decides at the end itself.
+            let confirm = BookingCommand(
+                commandID: UUID(), acceptedAt: start, deadline: end.addingTimeInterval(60),
+                action: .confirm(BookingReference(bookingID: held.commandID, userID: "racer-\(seat)")))
+            let expire = BookingCommand(commandID: UUID(), acceptedAt: end, deadline: end, action: .expireHolds)
+            async let confirmed: Void = Self.applyRetryingConflicts(store, confirm, now: end.addingTimeInterval(-0.001))
+            async let expired: Void = Self.applyRetryingConflicts(store, expire, now: end)
+            _ = try await (confirmed, expired)
+        }
+        let rows = try await database.query(
+            """
+            SELECT b.status, s.status FROM bookings b JOIN seats s ON s.event_id = b.event_id AND s.seat_id = b.seat_ids[1]
+            WHERE b.booking_id = ANY(\(holds.map(\.commandID))::uuid[])
+            """)
+        #expect(rows.rows.count == holds.count)
+        for row in rows {
+            let booking = try row.decode(String.self, at: 0)
+            let seat = try row.decode(String.self, at: 1)
+            #expect(booking == "CONFIRMED" && seat == "booked" || booking == "EXPIRED" && seat == "available")
+        }
+    }
+
+    static func applyRetryingConflicts(_ store: BatchStore, _ command: BookingCommand, now: Date) async throws {
+        while true {
+            do {
+                _ = try await store.apply([command], now: now)
+                return
+            } catch is BatchStore.SeatVersionConflict {
+                continue
+            }
+        }
+    }
+
+    /// Two sweepers share a lease; the active one is stopped mid-run, the other takes over, and
+    /// every hold past its end is released exactly once.
+    @Test func secondSweeperTakesOverAndEveryHoldExpiresOnce() async throws {
+        let seats = (1...30).map { "X\($0)" }
+        try await setUp(seats: seats)
+        let lease = "test-sweeper-\(UUID().uuidString.lowercased())"
+        let first = ExpirySweeper(
+            database: database, store: store, interval: .milliseconds(200), leaseName: lease,
+            logger: Logger(label: "first"))
+        let second = ExpirySweeper(
+            database: database, store: store, interval: .milliseconds(200), leaseName: lease,
+            logger: Logger(label: "second"))
+        #expect(try await first.holdsLease())
+        #expect(try await !second.holdsLease())
+
+        let holds = seats.map { hold("sleeper", [$0], seconds: 1) }
+        _ = try await store.apply(holds)
+        let firstRun = Task { try await first.run() }
+        let secondRun = Task { try await second.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        firstRun.cancel()  // the active sweeper dies: it stops renewing its lease
+
+        let deadline = Date().addingTimeInterval(60)
+        var expired = 0
+        while expired < holds.count, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            expired = try await database.query(
+                "SELECT count(*) FROM bookings WHERE booking_id = ANY(\(holds.map(\.commandID))::uuid[]) AND status = 'EXPIRED'"
+            ).rows[0].decode(Int.self, at: 0)
+        }
+        #expect(expired == holds.count)
+        var tookOver = false
+        while !tookOver, Date() < deadline {
+            tookOver =
+                try await database.query("SELECT holder FROM leases WHERE name = \(lease)").rows.first.map {
+                    try $0.decode(String.self, at: 0) == second.holder
+                } ?? false
+            if !tookOver { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(tookOver)
+        secondRun.cancel()
+
+        let releases = try await database.query(
+            """
+            SELECT payload->>'bookingID', count(*) FROM journal
+            WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
+            """)
+        #expect(releases.rows.count == holds.count)
+        #expect(try releases.rows.allSatisfy { try $0.decode(Int.self, at: 1) == 1 })
+        #expect(try await seatStates().values.allSatisfy { $0 == "available:" })
+    }
+}
