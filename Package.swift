@@ -103,23 +103,38 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What the integration tests share: the local stack's endpoints, its script, scratch read models.
+        .target(
+            name: "SeatlineTestSupport",
+            dependencies: ["Postgres", "SeatlineRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SeatlineTestSupport",
+            swiftSettings: swiftSettings
+        ),
+
         // Unit tests: no servers.
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedisTests", dependencies: ["Redis"], swiftSettings: swiftSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "SeatlineRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "SeatlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "SeatlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "SeatlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncTests", dependencies: ["Sync", "SeatlineRuntime", "SeatlineTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ReadAPITests",
-            dependencies: ["ReadAPI", "SeatlineRuntime", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "ReadAPI", "SeatlineRuntime", "SeatlineTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WriteAPITests",
             dependencies: ["WriteAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WorkerTests", dependencies: ["Worker", "SeatlineTestSupport"], swiftSettings: swiftSettings),
         // End to end: HTTP through the nginx gateway only (SEATLINE_GATEWAY_URL).
         .testTarget(
             name: "EndToEndTests",

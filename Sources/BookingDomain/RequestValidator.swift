@@ -21,8 +21,9 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
 public struct RequestLimits: Sendable {
     /// Seats in one booking or hold.
     public var maxSeatsPerRequest = 10
-    /// Seats in one event.
-    public var maxSeatsPerEvent = 200_000
+    /// Seats in one event. The event travels as one Kafka message, and 100,000 seat ids stay well
+    /// inside the broker's default 1 MB message limit.
+    public var maxSeatsPerEvent = 100_000
     /// Characters in a user, event or seat id.
     public var maxIdentifierLength = 128
     /// Characters in an event's name or venue.

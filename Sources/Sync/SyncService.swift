@@ -10,46 +10,50 @@ public enum SyncService {
 
     /// Runs the projector and `/healthz`, `/readyz`, `/metrics` until SIGTERM or SIGINT, then shuts down gracefully.
     public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
-        let (journal, views) = databases(configuration, logger: logger)
-        let projector = Projector(journal: journal, views: views, logger: logger)
-        let router = Router()
-        OperationalRoutes(checks: [
-            .init("write_db") { await journal.isReachable() },
-            .init("read_db") { await views.isReachable() },
-        ]).register(on: router)
-        let app = Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
-                serverName: nil),
-            services: [projector],
-            logger: logger)
-        do {
+        try await withDatabases(configuration, logger: logger) { journal, views in
+            let projector = Projector(journal: journal, views: views, logger: logger)
+            let router = Router()
+            router.add(middleware: JSONErrorMiddleware(logger: logger))
+            OperationalRoutes(checks: [
+                .init("write_db") { await journal.isReachable() },
+                .init("read_db") { await views.isReachable() },
+            ]).register(on: router)
+            let app = Application(
+                router: router,
+                configuration: .init(
+                    address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort)),
+                services: [projector],
+                logger: logger)
             try await app.runService()
-        } catch {
-            await journal.close()
-            await views.close()
-            throw error
         }
-        await journal.close()
-        await views.close()
     }
 
     /// Empties the read DB's views and checkpoint, projects the whole journal, and returns.
     public static func rebuild(configuration: SeatlineConfiguration, logger: Logger) async throws {
-        let (journal, views) = databases(configuration, logger: logger)
-        let projector = Projector(journal: journal, views: views, logger: logger)
-        do {
+        try await withDatabases(configuration, logger: logger) { journal, views in
+            let projector = Projector(journal: journal, views: views, logger: logger)
             let count = try await projector.rebuild()
             let checkpoint = try await projector.checkpoint()
             logger.notice("rebuilt the read views", metadata: ["entries": "\(count)", "checkpoint": "\(checkpoint)"])
+        }
+    }
+
+    /// Runs `body` with both databases and closes them afterwards, whether `body` throws or not.
+    private static func withDatabases(
+        _ configuration: SeatlineConfiguration, logger: Logger,
+        _ body: (_ journal: PostgresClient, _ views: PostgresClient) async throws -> Void
+    ) async throws {
+        let (journal, views) = databases(configuration, logger: logger)
+        let result: Result<Void, any Error>
+        do {
+            try await body(journal, views)
+            result = .success(())
         } catch {
-            await journal.close()
-            await views.close()
-            throw error
+            result = .failure(error)
         }
         await journal.close()
         await views.close()
+        try result.get()
     }
 
     private static func databases(

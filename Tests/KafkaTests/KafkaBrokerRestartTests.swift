@@ -1,4 +1,5 @@
 import Kafka
+import SeatlineTestSupport
 import Testing
 
 /// Stops and restarts the local stack's broker; runs apart from the other tests.
@@ -12,7 +13,7 @@ struct KafkaBrokerRestartTests {
             _ = try await producer.send(topic: topic, key: "before".bytes, value: "before".bytes)
             #expect(await producer.isReachable(topic: topic, timeout: .seconds(2)))
 
-            try await KafkaTestEnvironment.stack("stop", "kafka")
+            try await LocalStack.stack("stop", "kafka")
             // Nothing between stop and start throws, so the broker is always started again.
             let started = ContinuousClock.now
             let error = await #expect(throws: KafkaError.self) {
@@ -22,7 +23,7 @@ struct KafkaBrokerRestartTests {
             // Generous bound: the guarantee is deliveryTimeout plus librdkafka's one-second timeout scan.
             #expect(started.duration(to: .now) < deliveryTimeout * 3)
             #expect(await producer.isReachable(topic: topic, timeout: .seconds(1)) == false)
-            try await KafkaTestEnvironment.stack("start", "kafka")
+            try await LocalStack.stack("start", "kafka")
 
             // The broker keeps topics in memory only, so the topic is gone with the old process.
             _ = try await KafkaTestEnvironment.createTopic(named: topic, partitions: 1)

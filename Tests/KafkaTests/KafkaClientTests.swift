@@ -1,4 +1,5 @@
 import Kafka
+import SeatlineTestSupport
 import Testing
 
 /// Producer and consumer against the local stack's real broker; every test uses its own topic and group.
@@ -27,7 +28,7 @@ struct KafkaClientTests {
         #expect(receipts.count == keys.count * perKey)
         #expect(receipts.allSatisfy { $0.topic == topic && (0..<3).contains($0.partition) && $0.offset >= 0 })
 
-        let group = KafkaTestEnvironment.uniqueName("group")
+        let group = LocalStack.uniqueName("group")
         let consumer = try KafkaTestEnvironment.makeConsumer(group: group, topic: topic)
         let messages = try await KafkaTestEnvironment.pollMessages(from: consumer, count: receipts.count)
         try await consumer.commit(messages)
@@ -44,7 +45,7 @@ struct KafkaClientTests {
     @Test("offsets move only when the consumer commits")
     func offsetsCommittedOnlyWhenTold() async throws {
         let topic = try await KafkaTestEnvironment.createTopic(partitions: 3)
-        let group = KafkaTestEnvironment.uniqueName("group")
+        let group = LocalStack.uniqueName("group")
         let keys = (0..<3).map { "key-\($0)" }
         let earlier = keys.flatMap { key in (0..<2).map { "\(key)/earlier-\($0)" } }
         try await send(earlier, to: topic)
@@ -74,7 +75,7 @@ struct KafkaClientTests {
     @Test("a second member joining the group revokes and reassigns the first member's partitions")
     func rebalanceIsSurfaced() async throws {
         let topic = try await KafkaTestEnvironment.createTopic(partitions: 4)
-        let group = KafkaTestEnvironment.uniqueName("group")
+        let group = LocalStack.uniqueName("group")
         let first = try KafkaTestEnvironment.makeConsumer(group: group, topic: topic)
         let initial = try await KafkaTestEnvironment.pollEvents(from: first) { !$0.assigned.isEmpty }
         #expect(initial.assigned == (0..<4).map { KafkaTopicPartition(topic: topic, partition: $0) })

@@ -1,20 +1,12 @@
 import Foundation
 import Kafka
 import Logging
+import SeatlineTestSupport
 import Testing
-
-extension Tag {
-    /// Tests that stop and start servers of the local stack; the runner runs them apart from everything else.
-    @Tag static var restartsServers: Self
-}
 
 /// The local stack as these tests see it: endpoints from the environment, with the stack's defaults.
 enum KafkaTestEnvironment {
-    static let brokers = ProcessInfo.processInfo.environment["SEATLINE_KAFKA_BROKERS"] ?? "127.0.0.1:59092"
-
-    /// The repository root: three levels up from this file (symlinks resolved).
-    static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let brokers = LocalStack.kafkaBrokers
 
     /// The Tansu binary `deploy/stack install` puts in the stack's cache.
     static let tansu: URL = {
@@ -32,55 +24,14 @@ enum KafkaTestEnvironment {
         return logger
     }
 
-    static func uniqueName(_ prefix: String) -> String {
-        "\(prefix)-\(UUID().uuidString.lowercased())"
-    }
-
     /// Creates a fresh topic on the broker and returns its name.
-    static func createTopic(named name: String = uniqueName("topic"), partitions: Int) async throws -> String {
-        try await run(
+    static func createTopic(named name: String = LocalStack.uniqueName("topic"), partitions: Int) async throws -> String
+    {
+        try await LocalStack.run(
             tansu,
             ["topic", "create", name, "--broker", "tcp://\(brokers)", "--partitions", "\(partitions)"]
         )
         return name
-    }
-
-    /// Runs `deploy/stack` with the given arguments, e.g. `stop kafka`.
-    static func stack(_ arguments: String...) async throws {
-        try await run(repository.appendingPathComponent("deploy/stack"), arguments)
-    }
-
-    /// Runs a program to completion without blocking a cooperative thread; throws when it exits non-zero.
-    static func run(_ executable: URL, _ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("kafka-tests-output"))
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-        try handle.close()
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            let command = ([executable.lastPathComponent] + arguments).joined(separator: " ")
-            throw CommandFailed(command: command, output: text)
-        }
-    }
-
-    struct CommandFailed: Error, CustomStringConvertible {
-        let command: String
-        let output: String
-        var description: String { "`\(command)` failed: \(output)" }
     }
 
     /// Runs `body` with a producer whose poll loop runs alongside; shuts the producer down afterwards.

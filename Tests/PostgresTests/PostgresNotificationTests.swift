@@ -1,4 +1,5 @@
 import Postgres
+import SeatlineTestSupport
 import Testing
 
 @Suite("LISTEN/NOTIFY against the real server")
@@ -7,7 +8,7 @@ struct PostgresNotificationTests {
     func listenReceivesNotify() async throws {
         let client = PostgresTestSupport.makeClient()
         // Upper case and a space: the channel must be quoted as an identifier to match pg_notify's exact name.
-        let channel = "Seatline Test \(PostgresTestSupport.uniqueName("channel"))"
+        let channel = "Seatline Test \(LocalStack.uniqueName("channel"))"
         let payload = "seat 'A1' \"held\" \\ 🎟️"
         let notification = try await PostgresTestSupport.firstNotification(
             carrying: payload, of: client.notifications(channel: channel),
@@ -19,7 +20,7 @@ struct PostgresNotificationTests {
     @Test(.timeLimit(.minutes(1)))
     func closingTheClientEndsTheSequence() async throws {
         let client = PostgresTestSupport.makeClient()
-        let notifications = client.notifications(channel: PostgresTestSupport.uniqueName("channel"))
+        let notifications = client.notifications(channel: LocalStack.uniqueName("channel"))
         await client.close()
         var iterator = notifications.makeAsyncIterator()
         #expect(await iterator.next() == nil)

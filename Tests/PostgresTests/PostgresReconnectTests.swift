@@ -1,4 +1,5 @@
 import Postgres
+import SeatlineTestSupport
 import Testing
 
 /// Ends the test's own backend with `pg_terminate_backend` while a statement runs: the server answers 57P01 and
@@ -30,7 +31,7 @@ struct PostgresReconnectTests {
     @Test(.timeLimit(.minutes(1)))
     func statementEndedByTheServerIsSentOnceMoreOnAFreshConnection() async throws {
         let client = PostgresTestSupport.makeClient(connectionCount: 1)
-        let marker = PostgresTestSupport.uniqueName("retry")
+        let marker = LocalStack.uniqueName("retry")
         async let terminated = Self.terminateBackend(running: marker)
         let result = try await client.query(Self.sleeper(marker, seconds: 1))
         let answeredBy = try result.rows[0].decode(Int32.self, at: 0)
@@ -41,7 +42,7 @@ struct PostgresReconnectTests {
     @Test(.timeLimit(.minutes(1)))
     func transactionIsNotRetried() async throws {
         let client = PostgresTestSupport.makeClient(connectionCount: 1)
-        let marker = PostgresTestSupport.uniqueName("no_retry")
+        let marker = LocalStack.uniqueName("no_retry")
         async let terminated = Self.terminateBackend(running: marker)
         let error = await #expect(throws: PostgresError.self) {
             try await client.withTransaction { connection in

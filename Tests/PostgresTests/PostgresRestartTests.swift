@@ -1,4 +1,5 @@
 import Postgres
+import SeatlineTestSupport
 import Testing
 
 /// Restarts the local stack's PostgreSQL (`deploy/stack restart postgres`): run apart from other server tests.
@@ -16,7 +17,7 @@ struct PostgresRestartTests {
         }
         let before = try await client.query("SELECT pg_backend_pid()").rows[0].decode(Int32.self, at: 0)
 
-        try await PostgresTestSupport.stack("restart", "postgres")
+        try await LocalStack.stack("restart", "postgres")
 
         let after = try await client.query("SELECT pg_backend_pid()").rows[0].decode(Int32.self, at: 0)
         #expect(after != before)
@@ -35,14 +36,14 @@ struct PostgresRestartTests {
     @Test(.timeLimit(.minutes(2)))
     func listenerListensAgainAfterARestart() async throws {
         let client = PostgresTestSupport.makeClient()
-        let channel = PostgresTestSupport.uniqueName("restart_channel")
+        let channel = LocalStack.uniqueName("restart_channel")
         let notifications = client.notifications(channel: channel)
         let first = try await PostgresTestSupport.firstNotification(
             carrying: "before", of: notifications,
             whileSending: { _ = try await client.query("SELECT pg_notify(\(channel), 'before')") })
         #expect(first?.payload == "before")
 
-        try await PostgresTestSupport.stack("restart", "postgres")
+        try await LocalStack.stack("restart", "postgres")
 
         let second = try await PostgresTestSupport.firstNotification(
             carrying: "after", of: notifications,

@@ -1,22 +1,12 @@
 import Foundation
 import Logging
 import Postgres
+import SeatlineTestSupport
 import Testing
-
-extension Tag {
-    /// Tests that restart a server of the local stack; run them apart from everything else.
-    @Tag static var restartsServers: Self
-}
 
 /// Endpoints and helpers shared by the Postgres integration tests.
 enum PostgresTestSupport {
-    static let writeDatabaseURL =
-        ProcessInfo.processInfo.environment["SEATLINE_WRITE_DATABASE_URL"]
-        ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
-
-    /// The repository root, three levels up from this file (Tests/PostgresTests/File.swift), symlinks resolved.
-    static let repository = URL(filePath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let writeDatabaseURL = LocalStack.writeDatabaseURL
 
     static func makeClient(connectionCount: Int = 4) -> PostgresClient {
         var configuration = PostgresConfiguration(url: writeDatabaseURL)
@@ -27,17 +17,12 @@ enum PostgresTestSupport {
         return PostgresClient(configuration: configuration, logger: logger)
     }
 
-    /// A table name no other test uses; made of letters, digits and underscores only.
-    static func uniqueName(_ prefix: String) -> String {
-        "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-    }
-
     /// Creates a uniquely named table in seatline_write, runs `body`, then drops the table and closes the client.
     static func withScratchTable(
         columns: String, _ body: (PostgresClient, String) async throws -> Void
     ) async throws {
         let client = makeClient()
-        let table = uniqueName("postgres_test")
+        let table = LocalStack.uniqueName("postgres_test")
         do {
             try await client.withConnection { connection in
                 try await connection.execute(script: "CREATE TABLE \(table) (\(columns))")
@@ -84,36 +69,5 @@ enum PostgresTestSupport {
             group.cancelAll()
             return first
         }
-    }
-
-    /// Runs `deploy/stack ARGUMENTS…` and waits for the script itself to finish successfully.
-    static func stack(_ arguments: String...) async throws {
-        let process = Process()
-        process.executableURL = repository.appending(path: "deploy/stack")
-        process.arguments = arguments
-        try process.run()
-        // Foundation reports a child's exit only once every holder of a socket the child inherits has closed it, and
-        // the servers the script starts in the background inherit it too: wait for the script's own pid instead.
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            let waiter = Thread { continuation.resume(returning: exitStatus(of: process)) }
-            waiter.start()
-        }
-        try #require(status == 0, "deploy/stack \(arguments.joined(separator: " ")) exited with \(status)")
-    }
-
-    /// Blocks until `process` exits and returns its exit status (128 + signal when killed by a signal).
-    private static func exitStatus(of process: Process) -> Int32 {
-        var status: Int32 = 0
-        var result: pid_t
-        repeat {
-            result = waitpid(process.processIdentifier, &status, 0)
-        } while result == -1 && errno == EINTR
-        guard result != -1 else {
-            // Foundation reaped it first, so it holds the status.
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }

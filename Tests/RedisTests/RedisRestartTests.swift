@@ -1,4 +1,5 @@
 import Redis
+import SeatlineTestSupport
 import Testing
 
 @Suite("RedisClient across a Redis restart", .serialized, .tags(.restartsServers))
@@ -11,7 +12,7 @@ struct RedisRestartTests {
         let script = RedisScript("return ARGV[1]")
         #expect(try await client.run(script, keys: [], arguments: ["before"]) == .string("before"))
 
-        #expect(try RedisTestEnvironment.stack("restart", "redis") == 0)
+        try await LocalStack.stack("restart", "redis")
 
         let key = RedisTestEnvironment.uniqueKey("after-restart")
         #expect(try await client.send(["SET", key, "works"]) == .string("OK"))

@@ -3,20 +3,13 @@ import Foundation
 import Logging
 import Postgres
 import SeatlineRuntime
+import SeatlineTestSupport
 import Sync
 import Testing
 
 /// The local stack's databases. The journal is shared with every other test; each test projects into its own
 /// copy of the read model, a schema of the read DB, so it owns its checkpoint and disturbs nobody.
 enum SyncTestEnvironment {
-    static let environment = ProcessInfo.processInfo.environment
-    static let writeURL =
-        environment["SEATLINE_WRITE_DATABASE_URL"] ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
-    static let readURL =
-        environment["SEATLINE_READ_DATABASE_URL"] ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_read"
-    /// Three levels up from Tests/SyncTests/SyncTestEnvironment.swift.
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let logger = Logger(label: "seatline.sync-tests")
 
     /// Runs `body` with the (migrated) journal and a fresh read model whose checkpoint starts at the journal's
@@ -24,41 +17,27 @@ enum SyncTestEnvironment {
     static func withScratchViews<R>(
         _ body: (_ journal: PostgresClient, _ views: PostgresClient) async throws -> R
     ) async throws -> R {
-        let journal = PostgresClient(configuration: PostgresConfiguration(url: writeURL), logger: logger)
-        let admin = PostgresClient(configuration: PostgresConfiguration(url: readURL), logger: logger)
-        let schema = "sync_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let separator = readURL.contains("?") ? "&" : "?"
-        let views = PostgresClient(
-            configuration: PostgresConfiguration(url: readURL + separator + "options=-csearch_path%3D\(schema)"),
-            logger: logger)
-        func cleanUp() async {
-            await views.close()
-            _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
-            await admin.close()
-            await journal.close()
-        }
+        let journal = PostgresClient(
+            configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL), logger: logger)
         do {
             try await Migrator(
-                directory: repository.appendingPathComponent("sql/write"), database: journal, logger: logger
+                directory: LocalStack.repository.appendingPathComponent("sql/write"), database: journal, logger: logger
             ).migrate()
-            // The schema name is generated above from hex digits only, so it can be spliced.
-            _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
-            try await Migrator(
-                directory: repository.appendingPathComponent("sql/read"), database: views, logger: logger
-            ).migrate()
-            // Every transaction below the horizon has ended: its entries are history the test leaves out.
-            let horizon = try await journal.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            let transactionID = try #require(horizon.rows.first).decode(Int64.self, at: 0)
-            _ = try await views.query(
-                """
-                INSERT INTO projection_checkpoint (projection, transaction_id, position)
-                VALUES ('journal', \(transactionID - 1), \(Int64.max))
-                """)
-            let result = try await body(journal, views)
-            await cleanUp()
+            let result = try await LocalStack.withScratchReadModel(logger: logger) { views in
+                // Every transaction below the horizon has ended: its entries are history the test leaves out.
+                let horizon = try await journal.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                let transactionID = try #require(horizon.rows.first).decode(Int64.self, at: 0)
+                _ = try await views.query(
+                    """
+                    INSERT INTO projection_checkpoint (projection, transaction_id, position)
+                    VALUES ('journal', \(transactionID - 1), \(Int64.max))
+                    """)
+                return try await body(journal, views)
+            }
+            await journal.close()
             return result
         } catch {
-            await cleanUp()
+            await journal.close()
             throw error
         }
     }

@@ -2,6 +2,7 @@ import BookingDomain
 import Foundation
 import Logging
 import Postgres
+import SeatlineTestSupport
 import Testing
 
 @testable import Worker
@@ -9,9 +10,7 @@ import Testing
 /// Holds against the real write DB: who may act on them, and how they end.
 @Suite struct HoldTests {
     let database = PostgresClient(
-        configuration: PostgresConfiguration(
-            url: ProcessInfo.processInfo.environment["SEATLINE_WRITE_DATABASE_URL"]
-                ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"),
+        configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL),
         logger: Logger(label: "test"))
     var store: BatchStore { BatchStore(database: database) }
     let event = "hold-test-\(UUID().uuidString.lowercased())"
@@ -103,8 +102,8 @@ import Testing
                 commandID: UUID(), acceptedAt: start, deadline: end.addingTimeInterval(60),
                 action: .confirm(BookingReference(bookingID: held.commandID, userID: "racer-\(seat)")))
             let expire = BookingCommand(commandID: UUID(), acceptedAt: end, deadline: end, action: .expireHolds)
-            async let confirmed: Void = Self.applyRetryingConflicts(store, confirm, now: end.addingTimeInterval(-0.001))
-            async let expired: Void = Self.applyRetryingConflicts(store, expire, now: end)
+            async let confirmed = store.applyRetryingConflicts(confirm, now: end.addingTimeInterval(-0.001))
+            async let expired = store.applyRetryingConflicts(expire, now: end)
             _ = try await (confirmed, expired)
         }
         let rows = try await database.query(
@@ -117,17 +116,6 @@ import Testing
             let booking = try row.decode(String.self, at: 0)
             let seat = try row.decode(String.self, at: 1)
             #expect(booking == "CONFIRMED" && seat == "booked" || booking == "EXPIRED" && seat == "available")
-        }
-    }
-
-    static func applyRetryingConflicts(_ store: BatchStore, _ command: BookingCommand, now: Date) async throws {
-        while true {
-            do {
-                _ = try await store.apply([command], now: now)
-                return
-            } catch is BatchStore.SeatVersionConflict {
-                continue
-            }
         }
     }
 

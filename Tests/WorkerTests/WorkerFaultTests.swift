@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import Postgres
+import SeatlineTestSupport
 import Testing
 
 @testable import Worker
@@ -12,27 +13,20 @@ import Testing
 /// from it), resumes, and is finally killed with SIGKILL. Every command must still end in exactly
 /// one booking and no seat may be taken twice.
 @Suite(.serialized) struct WorkerFaultTests {
-    static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    let environment = ProcessInfo.processInfo.environment
     var database: PostgresClient {
         PostgresClient(
-            configuration: PostgresConfiguration(
-                url: environment["SEATLINE_WRITE_DATABASE_URL"]
-                    ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"),
-            logger: Logger(label: "test"))
+            configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL), logger: Logger(label: "test"))
     }
 
     @Test func pausedAndKilledWorkerLosesNothingAndDoublesNothing() async throws {
         let database = self.database
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
-                bootstrapServers: environment["SEATLINE_KAFKA_BROKERS"] ?? "127.0.0.1:59092"),
+                bootstrapServers: LocalStack.kafkaBrokers),
             logger: Logger(label: "test"))
         let producing = Task { try await producer.run() }
         defer { producing.cancel() }
-        let topic = environment["SEATLINE_KAFKA_TOPIC"] ?? "booking_requests"
+        let topic = LocalStack.kafkaTopic
 
         // Six events so the commands spread over the topic's partitions and both workers get some.
         let run = UUID().uuidString.prefix(8).lowercased()
@@ -118,10 +112,9 @@ import Testing
 
     static func startWorker(port: Int) throws -> Process {
         let process = Process()
-        let configuration = ProcessInfo.processInfo.environment["SEATLINE_BUILD_CONFIGURATION"] ?? "debug"
-        process.executableURL = repository.appendingPathComponent(".build/\(configuration)/seatline")
+        process.executableURL = LocalStack.seatlineBinary
         process.arguments = ["worker"]
-        process.currentDirectoryURL = repository
+        process.currentDirectoryURL = LocalStack.repository
         var environment = ProcessInfo.processInfo.environment
         environment["SEATLINE_HTTP_PORT"] = String(port)
         process.environment = environment

@@ -1,0 +1,98 @@
+public import Foundation
+public import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Tag {
+    /// Tests that stop and start servers of the local stack; the test command runs them apart, last.
+    @Tag public static var restartsServers: Self
+}
+
+/// The local stack as the integration tests see it: endpoints from the environment, defaulting to
+/// what `deploy/stack` starts, and a way to run the stack's own script.
+public enum LocalStack {
+    private static let environment = ProcessInfo.processInfo.environment
+
+    /// `SEATLINE_WRITE_DATABASE_URL`.
+    public static let writeDatabaseURL =
+        environment["SEATLINE_WRITE_DATABASE_URL"] ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
+    /// `SEATLINE_READ_DATABASE_URL`.
+    public static let readDatabaseURL =
+        environment["SEATLINE_READ_DATABASE_URL"] ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_read"
+    /// `SEATLINE_REDIS_URL`.
+    public static let redisURL = environment["SEATLINE_REDIS_URL"] ?? "redis://127.0.0.1:56379"
+    /// `SEATLINE_KAFKA_BROKERS`.
+    public static let kafkaBrokers = environment["SEATLINE_KAFKA_BROKERS"] ?? "127.0.0.1:59092"
+    /// `SEATLINE_KAFKA_TOPIC`.
+    public static let kafkaTopic = environment["SEATLINE_KAFKA_TOPIC"] ?? "booking_requests"
+
+    /// The repository root: three levels up from this file, symlinks resolved.
+    public static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `seatline` binary the stack runs.
+    public static var seatlineBinary: URL {
+        repository.appendingPathComponent(".build/\(environment["SEATLINE_BUILD_CONFIGURATION"] ?? "debug")/seatline")
+    }
+
+    /// A name no other test or run uses, of letters, digits and underscores only (safe as an identifier).
+    public static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+    }
+
+    /// Runs `deploy/stack ARGUMENTS…`, e.g. `restart redis`; throws when it fails.
+    public static func stack(_ arguments: String...) async throws {
+        try await run(repository.appendingPathComponent("deploy/stack"), arguments)
+    }
+
+    /// Runs a program to completion without blocking a cooperative thread; throws with its output
+    /// when it exits non-zero.
+    public static func run(_ executable: URL, _ arguments: [String]) async throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("command_output"))
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try launchWithEmptySignalMask(process)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        try handle.close()
+        guard process.terminationStatus == 0 else {
+            let command = ([executable.lastPathComponent] + arguments).joined(separator: " ")
+            throw CommandFailed(command: command, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        }
+    }
+
+    /// A child inherits the calling thread's signal mask, and a Dispatch worker thread blocks SIGTERM
+    /// among others: a server started under that mask would ignore `deploy/stack stop`.
+    private static func launchWithEmptySignalMask(_ process: Process) throws {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
+    }
+
+    /// A command that exited non-zero.
+    public struct CommandFailed: Error, CustomStringConvertible {
+        /// The command line.
+        public let command: String
+        /// What it printed.
+        public let output: String
+
+        /// Both.
+        public var description: String { "`\(command)` failed: \(output)" }
+    }
+}
