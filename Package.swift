@@ -135,6 +135,17 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests", dependencies: ["Worker", "SeatlineTestSupport"], swiftSettings: swiftSettings),
+        // Processes of the local stack killed and frozen under load, then the contract checked.
+        .testTarget(
+            name: "FaultTests",
+            dependencies: [
+                "BookingDomain", "Postgres", "SeatlineTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // End to end: HTTP through the nginx gateway only (SEATLINE_GATEWAY_URL).
         .testTarget(
             name: "EndToEndTests",

@@ -96,3 +96,30 @@ public enum LocalStack {
         public var description: String { "`\(command)` failed: \(output)" }
     }
 }
+
+extension LocalStack {
+    /// The pid `deploy/stack` recorded for a process of the stack, if it runs.
+    public static func pid(of name: String) -> pid_t? {
+        let state =
+            ProcessInfo.processInfo.environment["SEATLINE_STATE"] ?? repository.appendingPathComponent(".stack").path
+        guard let text = try? String(contentsOfFile: "\(state)/run/\(name).pid", encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0
+        else { return nil }
+        return pid
+    }
+
+    /// Starts another `seatline ROLE` beside the stack's own, on `port`; the caller ends it.
+    public static func startExtra(_ role: String, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = seatlineBinary
+        process.arguments = [role]
+        process.currentDirectoryURL = repository
+        var environment = ProcessInfo.processInfo.environment
+        environment["SEATLINE_HTTP_PORT"] = String(port)
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try launchWithEmptySignalMask(process)
+        return process
+    }
+}

@@ -54,7 +54,7 @@ import Testing
             }
         }
 
-        let second = try Self.startWorker(port: 18_093)
+        let second = try LocalStack.startExtra("worker", port: 18_093)
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await Task.sleep(for: .seconds(4))  // let it join the group
         var ids = try await publish(300, from: 0)
@@ -108,20 +108,6 @@ import Testing
                     EventDefinition(eventID: $0, name: "Fault", date: "2027-01-01", venue: "Hall", seatIDs: seats)))
         }
         _ = try await BatchStore(database: database).apply(commands)
-    }
-
-    static func startWorker(port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = LocalStack.seatlineBinary
-        process.arguments = ["worker"]
-        process.currentDirectoryURL = LocalStack.repository
-        var environment = ProcessInfo.processInfo.environment
-        environment["SEATLINE_HTTP_PORT"] = String(port)
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     static func eventually<T>(_ probe: () async throws -> T?) async throws -> T {

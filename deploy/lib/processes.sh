@@ -14,12 +14,20 @@ build_seatline() {
     (cd "$repo" && swift build -c "$SEATLINE_BUILD_CONFIGURATION" --product seatline)
 }
 
+# A killed process whose parent is gone may linger as a zombie where nothing reaps orphans (as in
+# some containers); it answers kill -0 but is dead.
+is_alive() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
+
 pid_of() {
     local pid_file="$run_dir/$1.pid"
     [ -f "$pid_file" ] || return 1
     local pid
     pid=$(cat "$pid_file")
-    kill -0 "$pid" 2>/dev/null || return 1
+    is_alive "$pid" || return 1
     echo "$pid"
 }
 
@@ -198,7 +206,7 @@ stop_one() {
     pid=$(pid_of "$name") || { rm -f "$run_dir/$name.pid"; return 0; }
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
+        is_alive "$pid" || break
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null || true

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Postgres
+import SeatlineTestSupport
+import Synchronization
+import Testing
+
+/// Bookings through the gateway while processes die: at seeded random moments one of write-api,
+/// worker, sync, read-api or Redis is killed with SIGKILL and started again, or a second worker is
+/// frozen with SIGSTOP past its lock TTL. Then everything is healed and the outcome is checked
+/// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the length,
+/// `SEATLINE_FAULT_SEED` replays a run.
+@Suite(.serialized) struct FaultInjectionTests {
+    static let environment = ProcessInfo.processInfo.environment
+    let seconds = Int(environment["SEATLINE_FAULT_SECONDS"] ?? "") ?? 30
+    let seed = UInt64(environment["SEATLINE_FAULT_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+    let gateway = environment["SEATLINE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
+    let adminToken = environment["SEATLINE_ADMIN_TOKEN"] ?? "local-admin-token"
+
+    @Test func nothingAcceptedIsLostAndNothingIsBookedTwice() async throws {
+        var random = SeededGenerator(seed: seed)
+        let run = "fault-\(seed)-\(UUID().uuidString.prefix(6).lowercased())"
+        let events = (0..<4).map { "\(run)-\($0)" }
+        for event in events {
+            try await post(
+                "/api/admin/events",
+                #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":60}"#, admin: true)
+        }
+        let extraWorker = try LocalStack.startExtra("worker", port: 18_094)
+        defer { if extraWorker.isRunning { kill(extraWorker.processIdentifier, SIGKILL) } }
+
+        let outcome = ClientOutcome()
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let clients = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<8 {
+                    group.addTask {
+                        var index = 0
+                        while ContinuousClock.now < deadline {
+                            index += 1
+                            let event = events[(client + index) % events.count]
+                            let seat = (client * 7 + index * 13) % 60 + 1
+                            // One key per logical request: a retry after a 5xx never makes a second booking.
+                            let id = try await post(
+                                "/api/book",
+                                #"{"userId":"c\#(client)-\#(index)","eventId":"\#(event)","seatId":"\#(seat)"}"#,
+                                idempotencyKey: "\(run)-\(client)-\(index)")
+                            outcome.sent.withLock { $0 += 1 }
+                            if let id { outcome.accepted.withLock { $0.append(id) } }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+
+        var faults: [String] = []
+        var thawed = ContinuousClock.now
+        var thaws: [Task<Void, any Error>] = []
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
+            let frozen = ContinuousClock.now < thawed
+            let choices = ["write-api", "worker", "sync", "read-api", "redis"] + (frozen ? [] : ["freeze-worker"])
+            let fault = choices.randomElement(using: &random)!
+            if fault == "freeze-worker" {
+                // Past the 5 s lock TTL and the 6 s group session: its locks expire and the group moves
+                // on; the other faults go on meanwhile.
+                let pid = extraWorker.processIdentifier
+                kill(pid, SIGSTOP)
+                thawed = ContinuousClock.now + .seconds(7)
+                thaws.append(
+                    Task {
+                        try await Task.sleep(for: .seconds(7))
+                        kill(pid, SIGCONT)
+                    })
+            } else if let pid = LocalStack.pid(of: fault) {
+                kill(pid, SIGKILL)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...800, using: &random)))
+                try await LocalStack.stack("start", fault)
+            }
+            faults.append(fault)
+        }
+        try await clients.value
+        for thaw in thaws { try await thaw.value }
+        kill(extraWorker.processIdentifier, SIGKILL)
+        for name in ["redis", "write-api", "worker", "sync", "read-api"] { try await LocalStack.stack("start", name) }
+
+        let ids = outcome.accepted.withLock { $0 }
+        let report = try await FaultVerification.check(bookingIDs: ids, events: events)
+        print(
+            """
+            fault suite: seed \(seed), \(faults.count) faults injected (\(Dictionary(grouping: faults, by: { $0 }).mapValues(\.count))), \
+            \(outcome.sent.withLock { $0 }) requests, \(ids.count) accepted, lost = \(report.lost), doubles = \(report.doubles)
+            """)
+        #expect(faults.count >= 20)
+        #expect(!ids.isEmpty)
+        #expect(report.lost == 0)
+        #expect(report.doubles == 0)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+
+    /// Posts until the gateway gives an answer that is not a 5xx (a process is restarting); returns
+    /// the booking id of a 202.
+    @discardableResult
+    func post(
+        _ path: String, _ body: String, admin: Bool = false, idempotencyKey: String? = nil
+    ) async throws -> String? {
+        var request = HTTPClientRequest(url: gateway + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if admin { request.headers.add(name: "Authorization", value: "Bearer \(adminToken)") }
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        request.body = .bytes(ByteBuffer(string: body))
+        for _ in 0..<600 {
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)) {
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                if response.status.code < 500 {
+                    guard response.status == .accepted else { return nil }
+                    let object = try JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
+                    return object?["bookingId"] as? String
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(path) kept failing")
+        return nil
+    }
+}
+
+/// What the clients saw: requests answered, and the ids of the accepted bookings.
+final class ClientOutcome: Sendable {
+    let sent = Mutex(0)
+    let accepted = Mutex<[String]>([])
+}
+
+/// A small deterministic generator, so a seed replays the same faults at the same moments.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}

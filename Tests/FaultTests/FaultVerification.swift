@@ -1,0 +1,151 @@
+import BookingDomain
+import Foundation
+import Logging
+import Postgres
+import SeatlineTestSupport
+
+/// The contract's checks after a faulty run, once everything is healed: every accepted booking has
+/// exactly one final status in the write DB and the read view; no seat is taken twice in the write
+/// DB, in the journal folded, or in the read DB; the read views equal the write state; journal
+/// versions are contiguous per stream; no command had two effects.
+enum FaultVerification {
+    struct Report {
+        var lost = 0
+        var doubles = 0
+        var problems: [String] = []
+    }
+
+    static func check(bookingIDs: [String], events: [String]) async throws -> Report {
+        let logger = Logger(label: "fault-verification")
+        let write = PostgresClient(
+            configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL), logger: logger)
+        let read = PostgresClient(configuration: PostgresConfiguration(url: LocalStack.readDatabaseURL), logger: logger)
+        defer {
+            Task {
+                await write.close()
+                await read.close()
+            }
+        }
+        let ids = bookingIDs.compactMap(UUID.init(uuidString:))
+        var report = Report()
+
+        // Heal: every accepted booking decided, and the projection caught up with the write state.
+        let settled = try await waitUntil(seconds: 180) {
+            try await statuses(of: ids, in: write, table: "bookings").count == ids.count
+        }
+        let converged = try await waitUntil(seconds: 120) {
+            let views = try await seats(of: events, in: read, table: "seat_view")
+            let state = try await seats(of: events, in: write, table: "seats")
+            let readStatuses = try await statuses(of: ids, in: read, table: "booking_view")
+            let writeStatuses = try await statuses(of: ids, in: write, table: "bookings")
+            return views == state && readStatuses == writeStatuses
+        }
+        if !settled { report.problems.append("not every accepted booking reached a final status in the write DB") }
+        if !converged { report.problems.append("the read views did not converge to the write state") }
+
+        let writeStatuses = try await statuses(of: ids, in: write, table: "bookings")
+        let readStatuses = try await statuses(of: ids, in: read, table: "booking_view")
+        report.lost =
+            ids.filter {
+                !["CONFIRMED", "REJECTED"].contains(writeStatuses[$0]) || readStatuses[$0] != writeStatuses[$0]
+            }.count
+
+        report.doubles += try await write.query(
+            """
+            SELECT count(*) FROM (
+                SELECT event_id, seat FROM bookings, unnest(seat_ids) AS seat
+                WHERE event_id = ANY(\(events)::text[]) AND status IN ('CONFIRMED', 'HELD')
+                GROUP BY 1, 2 HAVING count(*) > 1) AS doubled
+            """
+        ).rows[0].decode(Int.self, at: 0)
+        report.doubles += try await read.query(
+            """
+            SELECT count(*) FROM (
+                SELECT event_id, seat FROM booking_view, unnest(seat_ids) AS seat
+                WHERE event_id = ANY(\(events)::text[]) AND status IN ('CONFIRMED', 'HELD')
+                GROUP BY 1, 2 HAVING count(*) > 1) AS doubled
+            """
+        ).rows[0].decode(Int.self, at: 0)
+
+        let journal = try await write.query(
+            """
+            SELECT stream_id, stream_version, entry_type, payload::text FROM journal
+            WHERE stream_id = ANY(\(events)::text[]) ORDER BY stream_id, stream_version
+            """)
+        var folded: [SeatKey: String] = [:]
+        var effects: [UUID: Int] = [:]
+        var versions: [String: [Int64]] = [:]
+        for row in journal {
+            let stream = try row.decode(String.self, at: 0)
+            versions[stream, default: []].append(try row.decode(Int64.self, at: 1))
+            let entry = try JournalEntry(
+                typeName: try row.decode(String.self, at: 2), payload: try row.decode(String.self, at: 3))
+            guard let booking = entry.booking else { continue }
+            effects[booking.bookingID, default: 0] += 1
+            for key in booking.seatKeys {
+                switch entry {
+                case .seatBooked, .seatHeld:
+                    if let owner = folded[key], owner != booking.userID { report.doubles += 1 }
+                    folded[key] = booking.userID
+                case .seatReleased where folded[key] == booking.userID:
+                    folded[key] = nil
+                default:
+                    break
+                }
+            }
+        }
+        for (stream, streamVersions) in versions where streamVersions != Array(1...Int64(streamVersions.count)) {
+            report.problems.append("journal versions of \(stream) are not contiguous")
+        }
+        let twice = ids.filter { (effects[$0] ?? 0) != 1 }
+        if !twice.isEmpty { report.problems.append("\(twice.count) commands without exactly one journal effect") }
+        let state = try await seats(of: events, in: write, table: "seats").filter { $0.value.status != "available" }
+        if state.mapValues(\.user) != folded {
+            report.problems.append("the folded journal disagrees with the write DB's seats")
+        }
+        return report
+    }
+
+    struct SeatState: Equatable {
+        let status: String
+        let user: String?
+    }
+
+    private static func seats(
+        of events: [String], in database: PostgresClient, table: String
+    ) async throws
+        -> [SeatKey: SeatState]
+    {
+        // `table` is one of two constants above, never input.
+        let rows = try await database.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT event_id, seat_id, status, user_id FROM \(table) WHERE event_id = ANY($1::text[])",
+                bindings: [events.postgresText]))
+        var seats: [SeatKey: SeatState] = [:]
+        for row in rows {
+            seats[SeatKey(eventID: try row.decode(String.self, at: 0), seatID: try row.decode(String.self, at: 1))] =
+                SeatState(status: try row.decode(String.self, at: 2), user: try row.decodeIfPresent(String.self, at: 3))
+        }
+        return seats
+    }
+
+    private static func statuses(
+        of ids: [UUID], in database: PostgresClient, table: String
+    ) async throws -> [UUID: String] {
+        let rows = try await database.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT booking_id, status FROM \(table) WHERE booking_id = ANY($1::uuid[])",
+                bindings: [ids.postgresText]))
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map { (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1)) })
+    }
+
+    private static func waitUntil(seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return false
+    }
+}
