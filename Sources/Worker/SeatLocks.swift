@@ -33,7 +33,8 @@ struct SeatLocks: Sendable {
     /// Takes a lock on every seat, in key order. Seats still locked by another worker after
     /// `maxWait` are left unlocked and decided anyway; the fence in PostgreSQL keeps that safe.
     func acquire(_ seats: [SeatKey]) async -> Held {
-        let keys = seats.sorted().map { "seatline:seat-lock:\($0.eventID):\($0.seatID)" }
+        // A batch often asks for one seat many times (everyone wants the front row): one lock each.
+        let keys = Set(seats).sorted().map { "seatline:seat-lock:\($0.eventID):\($0.seatID)" }
         let token = UUID().uuidString
         guard !keys.isEmpty else { return Held(keys: [], token: token) }
         let milliseconds = String(timeToLive.milliseconds)

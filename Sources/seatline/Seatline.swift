@@ -17,6 +17,7 @@ struct Seatline: AsyncParsableCommand {
         abstract: "Seatline: a CQRS, event-sourced ticket-booking backend.",
         subcommands: [
             WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self, MigrateCommand.self,
+            LoadCommand.self,
         ]
     )
 }

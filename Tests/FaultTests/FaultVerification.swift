@@ -50,22 +50,8 @@ enum FaultVerification {
                 !["CONFIRMED", "REJECTED"].contains(writeStatuses[$0]) || readStatuses[$0] != writeStatuses[$0]
             }.count
 
-        report.doubles += try await write.query(
-            """
-            SELECT count(*) FROM (
-                SELECT event_id, seat FROM bookings, unnest(seat_ids) AS seat
-                WHERE event_id = ANY(\(events)::text[]) AND status IN ('CONFIRMED', 'HELD')
-                GROUP BY 1, 2 HAVING count(*) > 1) AS doubled
-            """
-        ).rows[0].decode(Int.self, at: 0)
-        report.doubles += try await read.query(
-            """
-            SELECT count(*) FROM (
-                SELECT event_id, seat FROM booking_view, unnest(seat_ids) AS seat
-                WHERE event_id = ANY(\(events)::text[]) AND status IN ('CONFIRMED', 'HELD')
-                GROUP BY 1, 2 HAVING count(*) > 1) AS doubled
-            """
-        ).rows[0].decode(Int.self, at: 0)
+        report.doubles += try await seatsClaimedTwice(of: events, in: write, table: "bookings")
+        report.doubles += try await seatsClaimedTwice(of: events, in: read, table: "booking_view")
 
         let journal = try await write.query(
             """
@@ -138,6 +124,23 @@ enum FaultVerification {
                 bindings: [ids.postgresText]))
         return Dictionary(
             uniqueKeysWithValues: try rows.map { (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1)) })
+    }
+
+    /// Seats that two or more held or confirmed bookings claim.
+    private static func seatsClaimedTwice(
+        of events: [String], in database: PostgresClient, table: String
+    ) async throws -> Int {
+        // `table` is one of two constants above, never input.
+        let rows = try await database.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT count(*) FROM (
+                        SELECT event_id, seat FROM \(table), unnest(seat_ids) AS seat
+                        WHERE event_id = ANY($1::text[]) AND status IN ('CONFIRMED', 'HELD')
+                        GROUP BY 1, 2 HAVING count(*) > 1) AS doubled
+                    """,
+                bindings: [events.postgresText]))
+        return try rows.rows[0].decode(Int.self, at: 0)
     }
 
     private static func waitUntil(seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
