@@ -141,7 +141,8 @@ public struct BatchStore: Sendable {
     private func writeBookings(_ bookings: [Booking], on connection: PostgresConnection) async throws {
         guard !bookings.isEmpty else { return }
         // Seat lists differ in length, so each travels as a JSON array inside one text[] parameter.
-        let seatLists = try bookings.map { String(decoding: try JSONEncoder().encode($0.seatIDs), as: UTF8.self) }
+        let encoder = JSONEncoder()
+        let seatLists = try bookings.map { String(decoding: try encoder.encode($0.seatIDs), as: UTF8.self) }
         _ = try await connection.query(
             """
             INSERT INTO bookings (booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at)
