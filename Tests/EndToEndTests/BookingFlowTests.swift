@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import SeatlineTestSupport
 import Testing
 
 /// Booking through the gateway, from event creation to what the read side shows.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SeatlineTestSupport
 import Testing
 
 /// The stack under test, reached only through its nginx gateway. The same suite runs against the
@@ -109,20 +110,4 @@ struct Gateway {
         #expect(reply.status == .ok)
         return try reply.json()
     }
-}
-
-/// Polls `probe` until it returns a value. The bound only turns a hang into a failure; no test
-/// asserts how fast anything is.
-func eventually<T>(_ what: String, within seconds: Double = 60, _ probe: () async throws -> T?) async throws -> T {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if let value = try await probe() { return value }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw WaitedTooLong(what: what)
-}
-
-struct WaitedTooLong: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "gave up waiting for \(what)" }
 }

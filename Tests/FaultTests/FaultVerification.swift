@@ -143,12 +143,14 @@ enum FaultVerification {
         return try rows.rows[0].decode(Int.self, at: 0)
     }
 
+    /// True once `condition` holds, false when it still does not after `seconds`; database errors are thrown.
     private static func waitUntil(seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(500))
+        do {
+            return try await eventually("the stack to heal", within: Double(seconds), every: .milliseconds(500)) {
+                try await condition() ? true : nil
+            }
+        } catch is WaitedTooLong {
+            return false
         }
-        return false
     }
 }

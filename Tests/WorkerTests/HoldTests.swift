@@ -141,22 +141,16 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         firstRun.cancel()  // the active sweeper dies: it stops renewing its lease
 
-        let deadline = Date().addingTimeInterval(60)
-        var expired = 0
-        while expired < holds.count, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            expired = try await database.query(
+        let expired = try await eventually("every hold expired", every: .milliseconds(100)) {
+            let count = try await database.query(
                 "SELECT count(*) FROM bookings WHERE booking_id = ANY(\(holds.map(\.commandID))::uuid[]) AND status = 'EXPIRED'"
             ).rows[0].decode(Int.self, at: 0)
+            return count == holds.count ? count : nil
         }
         #expect(expired == holds.count)
-        var tookOver = false
-        while !tookOver, Date() < deadline {
-            tookOver =
-                try await database.query("SELECT holder FROM leases WHERE name = \(lease)").rows.first.map {
-                    try $0.decode(String.self, at: 0) == second.holder
-                } ?? false
-            if !tookOver { try await Task.sleep(for: .milliseconds(100)) }
+        let tookOver = try await eventually("the second sweeper holding the lease", every: .milliseconds(100)) {
+            let holder = try await database.query("SELECT holder FROM leases WHERE name = \(lease)").rows.first
+            return try holder?.decode(String.self, at: 0) == second.holder ? true : nil
         }
         #expect(tookOver)
         secondRun.cancel()

@@ -36,11 +36,9 @@ import Testing
         await producer.shutdown()
         producing.cancel()
 
-        var status: String?
-        for _ in 0..<600 where status == nil {
-            status = try await database.query("SELECT status FROM bookings WHERE booking_id = \(book.commandID)")
+        let status = try await eventually("the booking after the poison decided", every: .milliseconds(100)) {
+            try await database.query("SELECT status FROM bookings WHERE booking_id = \(book.commandID)")
                 .rows.first.map { try $0.decode(String.self, at: 0) }
-            if status == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(status == "CONFIRMED")
         let recorded = try await database.query(

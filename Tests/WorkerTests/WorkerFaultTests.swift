@@ -70,7 +70,7 @@ import Testing
         second.waitUntilExit()
 
         let total = ids.count
-        let decided = try await Self.eventually {
+        let decided = try await eventually("every command decided", within: 120, every: .milliseconds(200)) {
             let count = try await database.query(
                 "SELECT count(*) FROM bookings WHERE booking_id = ANY(\(ids)::uuid[])"
             ).rows[0].decode(Int.self, at: 0)
@@ -108,14 +108,5 @@ import Testing
                     EventDefinition(eventID: $0, name: "Fault", date: "2027-01-01", venue: "Hall", seatIDs: seats)))
         }
         _ = try await BatchStore(database: database).apply(commands)
-    }
-
-    static func eventually<T>(_ probe: () async throws -> T?) async throws -> T {
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if let value = try await probe() { return value }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw CancellationError()
     }
 }
