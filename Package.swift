@@ -53,14 +53,17 @@ let package = Package(
         // SHA-1 for names (version 5 UUIDs, Redis script hashes); Foundation on Linux has no digests.
         .target(name: "Digest", swiftSettings: swiftSettings),
 
+        // JSON read and written straight from and to bytes, for the hot paths where Foundation's coders cost most.
+        .target(name: "JSONBytes", swiftSettings: swiftSettings),
+
         // The booking domain: commands, seats, decisions, journal entries, validation. No I/O.
-        .target(name: "BookingDomain", dependencies: ["Digest"], swiftSettings: swiftSettings),
+        .target(name: "BookingDomain", dependencies: ["Digest", "JSONBytes"], swiftSettings: swiftSettings),
 
         // What every role shares: configuration, HTTP plumbing, health and metrics, schema.
         .target(
             name: "SeatlineRuntime",
             dependencies: [
-                "BookingDomain", "Postgres", "Redis", "Kafka",
+                "BookingDomain", "JSONBytes", "Postgres", "Redis", "Kafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -73,12 +76,12 @@ let package = Package(
         // One module per role.
         .target(
             name: "WriteAPI",
-            dependencies: ["SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["JSONBytes", "SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Worker", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
         .target(name: "Sync", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
-        .target(name: "ReadAPI", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(name: "ReadAPI", dependencies: ["JSONBytes", "SeatlineRuntime"], swiftSettings: swiftSettings),
 
         // `seatline load`: drives the gateway and checks the outcome against both databases.
         .target(
@@ -112,6 +115,7 @@ let package = Package(
         ),
 
         // Unit tests: no servers.
+        .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "SeatlineTestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import Foundation
+public import JSONBytes
 
 /// A request refused before anything was enqueued: a 4xx with a human message and a machine code.
 public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -107,9 +108,9 @@ public struct RequestValidator: Sendable {
     private func jsonObject(_ body: [UInt8], allowed: Set<String>) throws(ValidationError) -> [String: JSONValue] {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            value = try JSONValue(parsing: body)
         } catch {
-            throw ValidationError(code: "invalid_json", message: "the body is not valid JSON")
+            throw ValidationError(code: "invalid_json", message: "the body is not valid JSON: \(error)")
         }
         guard case .object(let object) = value else {
             throw ValidationError(code: "invalid_json", message: "the body must be a JSON object")
@@ -131,8 +132,11 @@ public struct RequestValidator: Sendable {
         guard case .string(let string) = value else {
             throw ValidationError(code: "invalid_field", message: "\(field) must be a string")
         }
-        guard !string.isEmpty, string.count <= limits.maxIdentifierLength,
-            !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        // Ids are nearly always printable ASCII, where bytes are characters and none is a control character.
+        let isPrintableASCII = string.utf8.allSatisfy { (0x20..<0x7F).contains($0) }
+        let length = isPrintableASCII ? string.utf8.count : string.count
+        guard !string.isEmpty, length <= limits.maxIdentifierLength,
+            isPrintableASCII || !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw ValidationError(
                 code: "invalid_field",
@@ -191,35 +195,5 @@ public struct RequestValidator: Sendable {
         if (try? Date(string, strategy: .iso8601)) != nil { return true }
         let dateOnly = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()
         return (try? Date(string, strategy: dateOnly)) != nil
-    }
-}
-
-/// Any JSON value, decoded without a schema so validation can name exactly what is wrong.
-enum JSONValue: Decodable, Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let integer = try? container.decode(Int.self) {
-            self = .integer(integer)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
     }
 }

@@ -35,6 +35,7 @@ public final class KafkaConsumer: Sendable {
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", configuration.startFromEarliest ? "earliest" : "latest"),
             ("enable.partition.eof", "false"),
+            ("fetch.wait.max.ms", "\(configuration.fetchMaxWait.rdKafkaMilliseconds)"),
             // librdkafka backs off up to 10 s by default; a restarted broker should be found again quickly.
             ("reconnect.backoff.max.ms", "1000"),
             // A subscribed topic found missing (say, while a broker restarts) is looked up again within seconds,

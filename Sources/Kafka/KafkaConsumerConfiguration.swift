@@ -12,6 +12,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var sessionTimeout: Duration = .seconds(6)
     /// Whether a group without a committed offset starts at the earliest message (else the latest).
     public var startFromEarliest: Bool = true
+    /// The longest a fetch may wait at the broker for data (`fetch.wait.max.ms`). Apache Kafka answers as soon as
+    /// data arrives, but Tansu 0.6 sleeps before answering even a fetch that found data (a quarter second at
+    /// librdkafka's default of 500 ms), and that sleep would be added to every command's latency.
+    public var fetchMaxWait: Duration = .milliseconds(10)
 
     /// Creates a configuration with default settings.
     public init(bootstrapServers: String, groupID: String, topics: [String]) {

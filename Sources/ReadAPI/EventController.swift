@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONBytes
 import Postgres
 import SeatlineRuntime
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONBytes
 import NIOCore
 import Postgres
 import SeatlineRuntime

@@ -1,3 +1,4 @@
+import JSONBytes
 import NIOCore
 import SeatlineRuntime
 

@@ -1,5 +1,6 @@
 public import BookingDomain
 public import Hummingbird
+import JSONBytes
 public import Logging
 import Postgres
 

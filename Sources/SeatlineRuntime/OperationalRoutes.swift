@@ -1,4 +1,5 @@
 public import Hummingbird
+import JSONBytes
 import Metrics
 public import Prometheus
 

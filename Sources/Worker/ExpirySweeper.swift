@@ -15,7 +15,7 @@ final class ExpirySweeper: Sendable {
     private let interval: Duration
     private let leaseName: String
     /// This sweeper's name in the lease row.
-    let holder = "sweeper-\(UUID().uuidString.lowercased())"
+    let holder = "sweeper-\(UUID.random().uuidString.lowercased())"
     private let logger: Logger
     private let stopping = Mutex(false)
     private let expired = Counter(label: "seatline_expiry_holds_expired_total")
@@ -69,7 +69,7 @@ final class ExpirySweeper: Sendable {
     func sweep() async throws {
         while true {
             let now = Date()
-            let command = BookingCommand(commandID: UUID(), acceptedAt: now, deadline: now, action: .expireHolds)
+            let command = BookingCommand(commandID: UUID.random(), acceptedAt: now, deadline: now, action: .expireHolds)
             let result = try await store.apply([command], now: now)
             let count = result.expiredHolds
             expired.increment(by: count)

@@ -35,7 +35,7 @@ struct SeatLocks: Sendable {
     func acquire(_ seats: [SeatKey]) async -> Held {
         // A batch often asks for one seat many times (everyone wants the front row): one lock each.
         let keys = Set(seats).sorted().map { "seatline:seat-lock:\($0.eventID):\($0.seatID)" }
-        let token = UUID().uuidString
+        let token = UUID.random().uuidString
         guard !keys.isEmpty else { return Held(keys: [], token: token) }
         let milliseconds = String(timeToLive.milliseconds)
         let deadline = ContinuousClock.now + maxWait

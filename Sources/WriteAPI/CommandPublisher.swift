@@ -27,14 +27,8 @@ struct KafkaCommandPublisher: CommandPublisher {
     let topic: String
 
     func publish(_ command: BookingCommand) async throws(CommandPublisherError) {
-        let value: [UInt8]
         do {
-            value = try command.encoded()
-        } catch {
-            throw CommandPublisherError(reason: "the command could not be encoded")
-        }
-        do {
-            _ = try await producer.send(topic: topic, key: Array(command.partitionKey.utf8), value: value)
+            _ = try await producer.send(topic: topic, key: Array(command.partitionKey.utf8), value: command.encoded())
         } catch {
             throw CommandPublisherError(reason: error.description)
         }

@@ -2,6 +2,7 @@ public import BookingDomain
 public import Foundation
 import HTTPTypes
 public import Hummingbird
+import JSONBytes
 import Metrics
 import SeatlineRuntime
 
@@ -75,8 +76,8 @@ public struct WriteRoutes: Sendable {
             try authorizeAdmin(request)
             let definition = try validator.eventDefinition(
                 from: try await body(of: request, limit: settings.maxAdminBodyBytes),
-                generatedID: { UUID().uuidString.lowercased() })
-            try await publish(.createEvent(definition), id: UUID())
+                generatedID: { UUID.random().uuidString.lowercased() })
+            try await publish(.createEvent(definition), id: UUID.random())
             var writer = JSONWriter()
             writer.object {
                 $0.field("message", "Event creation request received and is being processed.")
@@ -87,7 +88,7 @@ public struct WriteRoutes: Sendable {
         }
         router.post("/api/admin/expire") { request, context in
             try authorizeAdmin(request)
-            try await publish(.expireHolds, id: UUID())
+            try await publish(.expireHolds, id: UUID.random())
             var writer = JSONWriter()
             writer.object {
                 $0.field("message", "Hold expiry requested and is being processed.")
@@ -108,7 +109,7 @@ public struct WriteRoutes: Sendable {
         let commandID: UUID =
             switch action {
             case .book, .hold: bookingID
-            default: UUID()
+            default: UUID.random()
             }
         try await publish(action, id: commandID)
         var writer = JSONWriter()
@@ -138,7 +139,7 @@ public struct WriteRoutes: Sendable {
     }
 
     private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
-        guard let key = request.headers[.idempotencyKey] else { return UUID() }
+        guard let key = request.headers[.idempotencyKey] else { return UUID.random() }
         guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 })
         else {
             refused.increment()

@@ -32,7 +32,7 @@ import Testing
         let poison = Array("{\"not\": \"a command\", \"event\": \"\(event)\"}".utf8)
         let key = Array(book.partitionKey.utf8)
         let poisonReceipt = try await producer.send(topic: LocalStack.kafkaTopic, key: key, value: poison)
-        _ = try await producer.send(topic: LocalStack.kafkaTopic, key: key, value: try book.encoded())
+        _ = try await producer.send(topic: LocalStack.kafkaTopic, key: key, value: book.encoded())
         await producer.shutdown()
         producing.cancel()
 

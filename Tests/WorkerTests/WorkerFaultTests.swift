@@ -46,7 +46,7 @@ import Testing
                             commandID: UUID(), acceptedAt: now, deadline: now.addingTimeInterval(600),
                             action: .book(request))
                         _ = try await producer.send(
-                            topic: topic, key: Array(command.partitionKey.utf8), value: try command.encoded())
+                            topic: topic, key: Array(command.partitionKey.utf8), value: command.encoded())
                         return command.commandID
                     }
                 }

