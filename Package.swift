@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "LoadGenerator",
             dependencies: [
-                "Postgres",
+                "JSONBytes", "Postgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,8 +1,7 @@
 public import Foundation
-import JSONBytes
 
 /// A command accepted by write-api and carried through Kafka to the worker.
-public struct BookingCommand: Decodable, Sendable, Equatable {
+public struct BookingCommand: Sendable, Equatable {
     /// Unique per command; for `book` and `hold` it is also the booking id.
     public let commandID: UUID
     /// When write-api accepted the command.
@@ -13,7 +12,7 @@ public struct BookingCommand: Decodable, Sendable, Equatable {
     public let action: Action
 
     /// The things a command can ask for.
-    public enum Action: Decodable, Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
         /// Book seats now, all or nothing.
         case book(SeatRequest)
         /// Hold seats until `SeatRequest` time plus `holdSeconds`, all or nothing.
@@ -50,7 +49,7 @@ public struct BookingCommand: Decodable, Sendable, Equatable {
 }
 
 /// Seats one user asks for in one event.
-public struct SeatRequest: Decodable, Sendable, Equatable {
+public struct SeatRequest: Sendable, Equatable {
     /// The user asking.
     public let userID: String
     /// The event the seats belong to.
@@ -67,7 +66,7 @@ public struct SeatRequest: Decodable, Sendable, Equatable {
 }
 
 /// A user acting on an existing booking.
-public struct BookingReference: Decodable, Sendable, Equatable {
+public struct BookingReference: Sendable, Equatable {
     /// The booking acted on.
     public let bookingID: UUID
     /// The user acting; only the booking's owner may.
@@ -100,82 +99,5 @@ public struct EventDefinition: Codable, Sendable, Equatable {
         self.date = date
         self.venue = venue
         self.seatIDs = seatIDs
-    }
-}
-
-extension BookingCommand {
-    /// The wire form: JSON in the shape Swift's synthesized `Codable` gives these types, dates as epoch
-    /// milliseconds. Written by hand because write-api encodes one per request, and reflection-driven
-    /// encoding cost more than the rest of the request.
-    public func encoded() -> [UInt8] {
-        var writer = JSONWriter(capacity: 320)
-        writer.object { command in
-            command.field("commandID", commandID.uuidString)
-            command.field("acceptedAt", acceptedAt.timeIntervalSince1970 * 1000)
-            command.field("deadline", deadline.timeIntervalSince1970 * 1000)
-            command.field("action") { $0.object { action.write(to: &$0) } }
-        }
-        return writer.bytes
-    }
-
-    /// Reads the wire form.
-    public init(encoded bytes: [UInt8]) throws {
-        self = try DomainJSON.decoder.decode(Self.self, from: Data(bytes))
-    }
-}
-
-extension BookingCommand.Action {
-    /// `{"case": {"_0": payload, other labels...}}`, as the synthesized encoding of an enum with payloads.
-    fileprivate func write(to action: inout JSONWriter.ObjectWriter) {
-        switch self {
-        case .book(let request):
-            action.field("book") { $0.object { $0.field("_0") { request.write(to: &$0) } } }
-        case .hold(let request, let holdSeconds):
-            action.field("hold") {
-                $0.object {
-                    $0.field("_0") { request.write(to: &$0) }
-                    $0.field("holdSeconds", holdSeconds)
-                }
-            }
-        case .confirm(let reference):
-            action.field("confirm") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
-        case .cancel(let reference):
-            action.field("cancel") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
-        case .createEvent(let definition):
-            action.field("createEvent") {
-                $0.object {
-                    $0.field("_0") { writer in
-                        writer.object {
-                            $0.field("eventID", definition.eventID)
-                            $0.field("name", definition.name)
-                            $0.field("date", definition.date)
-                            $0.field("venue", definition.venue)
-                            $0.field("seatIDs") { $0.array(definition.seatIDs) { $0.string($1) } }
-                        }
-                    }
-                }
-            }
-        case .expireHolds:
-            action.field("expireHolds") { $0.object { _ in } }
-        }
-    }
-}
-
-extension SeatRequest {
-    fileprivate func write(to writer: inout JSONWriter) {
-        writer.object {
-            $0.field("userID", userID)
-            $0.field("eventID", eventID)
-            $0.field("seatIDs") { $0.array(seatIDs) { $0.string($1) } }
-        }
-    }
-}
-
-extension BookingReference {
-    fileprivate func write(to writer: inout JSONWriter) {
-        writer.object {
-            $0.field("bookingID", bookingID.uuidString)
-            $0.field("userID", userID)
-        }
     }
 }

@@ -58,7 +58,7 @@ public struct SeatLedger: Sendable {
 
     /// Every booking this batch created or changed, in its final state, in id order.
     public var bookingWrites: [Booking] {
-        changedBookings.sorted { $0.uuidString < $1.uuidString }.map { bookings[$0]! }
+        changedBookings.sorted().map { bookings[$0]! }
     }
 
     /// Decides one command at instant `now` and records its effect.

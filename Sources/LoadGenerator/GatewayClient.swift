@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONBytes
 import NIOCore
 import NIOHTTP1
 
@@ -8,6 +9,13 @@ struct GatewayClient: Sendable {
     struct Reply: Sendable {
         let status: UInt
         let body: [UInt8]
+
+        /// A member of the JSON object in the body; nil when absent. The load generator shares the machine
+        /// with the stack it measures, so bodies are read with the same lean reader the services use.
+        func jsonField(_ name: String) throws -> JSONValue? {
+            guard case .object(let members) = try JSONValue(parsing: body) else { return nil }
+            return members[name]
+        }
     }
 
     let client: HTTPClient
@@ -52,9 +60,7 @@ struct GatewayClient: Sendable {
     /// The booking's status on the read side, or nil while it is not there yet or still pending.
     func finalStatus(of bookingID: String) async throws -> String? {
         let reply = try await send(.GET, "/api/bookings/\(bookingID)")
-        guard reply.status == 200,
-            let object = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
-            let status = object["status"] as? String, status != "PENDING"
+        guard reply.status == 200, case .string(let status)? = try reply.jsonField("status"), status != "PENDING"
         else { return nil }
         return status
     }

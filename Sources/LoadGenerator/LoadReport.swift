@@ -47,9 +47,11 @@ public struct LoadReport: Codable, Sendable {
     public var finalStatuses: [String: Int] = [:]
     /// Accepted bookings that never reached a final status.
     public var lost = 0
-    /// From the first request until every accepted booking was final.
+    /// From the first request until the read side showed every accepted booking final (checked by polling each).
     public var settledSeconds = 0.0
-    /// Confirmed bookings (one seat each) per settled second.
+    /// From the first request until the worker committed its decision on the last accepted booking.
+    public var decidedSeconds = 0.0
+    /// Confirmed bookings (one seat each) per second from the first request to the last decision.
     public var confirmedSeatsPerSecond = 0.0
     /// The end-of-run checks.
     public var verification: Verification?
@@ -71,8 +73,9 @@ public struct LoadReport: Codable, Sendable {
         if let verification {
             lines.append(
                 "final: \(finalStatuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) "
-                    + "lost=\(lost), settled in \(String(format: "%.1f", settledSeconds)) s, "
-                    + "\(String(format: "%.0f", confirmedSeatsPerSecond)) confirmed seats/s")
+                    + "lost=\(lost), all decided in \(String(format: "%.1f", decidedSeconds)) s "
+                    + "(\(String(format: "%.0f", confirmedSeatsPerSecond)) confirmed seats/s), "
+                    + "all seen final on the read side by \(String(format: "%.1f", settledSeconds)) s")
             lines.append(verification.summary)
         }
         return lines.joined(separator: "\n")

@@ -31,6 +31,8 @@ public struct LoadRun: Sendable {
         let sampleEvery = max(1, options.totalRequests / max(1, options.visibilitySample))
         let (sampled, sampledSink) = AsyncStream.makeStream(of: Accepted.self, bufferingPolicy: .unbounded)
         let start = ContinuousClock.now
+        // The write DB stamps decisions with wall-clock time; the same machine's clock marks the start.
+        let startedAt = Date()
         let progress = Task { await reportProgress(tally, start: start) }
         async let followed: Void = follow(sampled, gateway: gateway, tally: tally)
 
@@ -49,9 +51,11 @@ public struct LoadRun: Sendable {
             report.lost = outcomes.lost
             report.settledSeconds = (ContinuousClock.now - start).seconds
             let confirmed = outcomes.statuses["CONFIRMED", default: 0]
-            report.confirmedSeatsPerSecond = Double(confirmed) / max(report.settledSeconds, 0.001)
-            report.verification = try await Verification.check(
+            let verification = try await Verification.check(
                 eventIDs: eventIDs, confirmedBookings: confirmed, options: options, logger: logger)
+            report.verification = verification
+            report.decidedSeconds = verification.lastDecisionAt.map { $0.timeIntervalSince(startedAt) } ?? 0
+            report.confirmedSeatsPerSecond = Double(confirmed) / max(report.decidedSeconds, 0.001)
         }
         return report
     }
@@ -112,10 +116,7 @@ public struct LoadRun: Sendable {
             .POST, "/api/book", json: #"{"userId":"load-user-\#(index)","eventId":"\#(event)","seatId":"\#(seat)"}"#)
         let latency = ContinuousClock.now - intended
         tally.record(status: reply.status, latency: latency, start: intended)
-        guard reply.status == 202,
-            let object = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
-            let id = object["bookingId"] as? String
-        else { return }
+        guard reply.status == 202, case .string(let id)? = try? reply.jsonField("bookingId") else { return }
         let accepted = Accepted(bookingID: id, sentAt: intended)
         tally.accept(accepted)
         onAccepted(accepted, index)

@@ -1,3 +1,4 @@
+public import Foundation
 import Logging
 import Postgres
 
@@ -14,6 +15,8 @@ public struct Verification: Codable, Sendable {
     public let readBookedCounter: Int
     /// Seats that two or more confirmed bookings claim.
     public let doubleBookedSeats: Int
+    /// When the worker decided the run's last booking, by the write DB.
+    public let lastDecisionAt: Date?
 
     /// True when everything agrees and nothing is booked twice.
     public var passed: Bool {
@@ -48,6 +51,9 @@ public struct Verification: Codable, Sendable {
                 GROUP BY b.event_id, seat HAVING count(*) > 1) AS doubled
             """
         ).rows[0].decode(Int.self, at: 0)
+        let lastDecision = try await write.query(
+            "SELECT max(updated_at) FROM bookings WHERE event_id = ANY(\(eventIDs)::text[])"
+        ).rows[0].decode(Date?.self, at: 0)
         let readBooked = try await read.query(
             "SELECT count(*) FROM seat_view WHERE event_id = ANY(\(eventIDs)::text[]) AND status = 'booked'"
         ).rows[0].decode(Int.self, at: 0)
@@ -56,6 +62,6 @@ public struct Verification: Codable, Sendable {
         ).rows[0].decode(Int.self, at: 0)
         return Verification(
             confirmedBookings: confirmedBookings, writeBookedSeats: writeBooked, readBookedSeats: readBooked,
-            readBookedCounter: counter, doubleBookedSeats: doubles)
+            readBookedCounter: counter, doubleBookedSeats: doubles, lastDecisionAt: lastDecision)
     }
 }

@@ -47,33 +47,37 @@ final class SeatMap: Sendable {
         hasHeldSeats = seats.contains { $0.heldUntilMilliseconds != nil }
     }
 
-    /// The event's current map, or nil when the read DB has no such event. One statement, so one snapshot:
-    /// the counts always agree with the seats.
+    /// The event's current map, or nil when the read DB has no such event. Both statements read one snapshot, so
+    /// the counts always agree with the seats; the event's own columns are read once, not repeated on each of up to
+    /// 100,000 seat rows, where they held most of a large map's memory while it loaded.
     static func load(eventID: String, from views: PostgresClient) async throws -> SeatMap? {
-        let result = try await views.query(
-            """
-            SELECT e.name, e.date, e.venue, e.total_seats, e.available_seats, e.held_seats, e.booked_seats,
-                e.revision, s.seat_id, s.status, s.user_id, iso8601_utc(s.held_until),
-                (extract(epoch FROM s.held_until) * 1000)::bigint
-            FROM event_view e
-            LEFT JOIN seat_view s ON s.event_id = e.event_id AND s.position IS NOT NULL
-            WHERE e.event_id = \(eventID)
-            ORDER BY s.position
-            """)
-        guard let first = result.rows.first else { return nil }
-        var seats: [Seat] = []
-        seats.reserveCapacity(result.rows.count)
-        for row in result.rows where !row.isNull(at: 8) {
-            let status = try row.decode(String.self, at: 9)
-            let held = status == "held"
-            seats.append(
-                Seat(
-                    seatID: try row.decode(String.self, at: 8), status: status,
-                    userID: try row.decodeIfPresent(String.self, at: 10),
-                    heldUntil: held ? try row.decodeIfPresent(String.self, at: 11) : nil,
-                    heldUntilMilliseconds: held ? try row.decodeIfPresent(Int64.self, at: 12) : nil))
+        try await views.withTransaction(isolation: .repeatableRead) { connection in
+            let event = try await connection.query(
+                """
+                SELECT name, date, venue, total_seats, available_seats, held_seats, booked_seats, revision
+                FROM event_view WHERE event_id = \(eventID)
+                """)
+            guard let first = event.rows.first else { return nil }
+            let result = try await connection.query(
+                """
+                SELECT seat_id, status, user_id, iso8601_utc(held_until), (extract(epoch FROM held_until) * 1000)::bigint
+                FROM seat_view WHERE event_id = \(eventID) AND position IS NOT NULL
+                ORDER BY position
+                """)
+            var seats: [Seat] = []
+            seats.reserveCapacity(result.rows.count)
+            for row in result.rows {
+                let status = try row.decode(String.self, at: 1)
+                let held = status == "held"
+                seats.append(
+                    Seat(
+                        seatID: try row.decode(String.self, at: 0), status: status,
+                        userID: try row.decodeIfPresent(String.self, at: 2),
+                        heldUntil: held ? try row.decodeIfPresent(String.self, at: 3) : nil,
+                        heldUntilMilliseconds: held ? try row.decodeIfPresent(Int64.self, at: 4) : nil))
+            }
+            return try SeatMap(row: first, eventID: eventID, seats: seats)
         }
-        return try SeatMap(row: first, eventID: eventID, seats: seats)
     }
 
     /// The JSON of the map at `now`, with its entity tag.

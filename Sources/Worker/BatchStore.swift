@@ -80,8 +80,8 @@ public struct BatchStore: Sendable {
         for command in pending {
             result.decisions[command.commandID] = ledger.apply(command, now: now)
         }
-        result.expiredHolds = ledger.bookingWrites.filter { $0.status == .expired }.count
-        try await write(ledger, on: connection)
+        let bookingsWritten = try await write(ledger, on: connection)
+        result.expiredHolds = bookingsWritten.filter { $0.status == .expired }.count
         try await record(undecodable, on: connection)
         if !ledger.journal.isEmpty {
             // Delivered at commit, so the projector never wakes before the entries are visible.
@@ -102,7 +102,9 @@ public struct BatchStore: Sendable {
         return Set(try rows.map { try $0.decode(UUID.self, at: 0) })
     }
 
-    func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws {
+    /// Writes what `ledger` decided; returns the bookings written.
+    @discardableResult
+    func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws -> [Booking] {
         for event in ledger.createdEvents {
             _ = try await connection.query(
                 """
@@ -116,8 +118,10 @@ public struct BatchStore: Sendable {
                 """)
         }
         try await writeSeats(ledger.seatWrites, on: connection)
-        try await writeBookings(ledger.bookingWrites, on: connection)
+        let bookings = ledger.bookingWrites
+        try await writeBookings(bookings, on: connection)
         try await append(ledger.journal, on: connection)
+        return bookings
     }
 
     private func writeSeats(_ writes: [SeatLedger.SeatWrite], on connection: PostgresConnection) async throws {

@@ -55,6 +55,26 @@ import Testing
         #expect(String(decoding: command.encoded(), as: UTF8.self) == expected)
     }
 
+    @Test(arguments: [
+        ("not json", "not JSON"), ("[]", "command must be an object"),
+        (#"{"commandID":"x"}"#, "command.commandID must be a UUID"),
+        (
+            #"{"commandID":"2C5A6C0E-8E0B-4F4A-9E53-3D1A5A0B7C11","acceptedAt":1,"deadline":2,"action":{"fly":{}}}"#,
+            "unknown action fly"
+        ),
+        (
+            #"{"commandID":"2C5A6C0E-8E0B-4F4A-9E53-3D1A5A0B7C11","acceptedAt":1,"deadline":"soon","action":{}}"#,
+            "command.deadline must be epoch milliseconds"
+        ),
+    ])
+    func undecodableMessagesSayWhatIsWrong(_ text: String, _ reason: String) {
+        #expect {
+            try BookingCommand(encoded: Array(text.utf8))
+        } throws: { error in
+            (error as? WireFormatError)?.description.hasPrefix(reason) == true
+        }
+    }
+
     @Test func randomIDsAreVersionFourAndDistinct() {
         let ids = (0..<1_000).map { _ in UUID.random() }
         #expect(Set(ids).count == ids.count)

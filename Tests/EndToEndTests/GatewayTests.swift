@@ -49,6 +49,16 @@ import Testing
         #expect(again.body.isEmpty)
     }
 
+    @Test func seatMapsComeFromTheGatewayCacheButBookingsNever() async throws {
+        let event = try await gateway.createEvent(seatIDs: ["A1"])
+        _ = try await gateway.send(.GET, "/api/events/\(event)")
+        let cached = try await gateway.send(.GET, "/api/events/\(event)")
+        #expect(cached.status == .ok)
+        #expect(["HIT", "UPDATING", "REVALIDATED"].contains(cached.headers.first(name: "X-Cache-Status") ?? ""))
+        let booking = try await gateway.send(.GET, "/api/bookings/\(UUID())")
+        #expect(booking.headers.first(name: "X-Cache-Status") == nil)
+    }
+
     @Test func adminWithoutTokenIs401AndHammeringIsRateLimited() async throws {
         let unauthorized = try await gateway.send(.POST, "/api/admin/expire", body: "{}")
         #expect(unauthorized.status == .unauthorized || unauthorized.status == .tooManyRequests)

@@ -22,6 +22,14 @@ struct PostgresCodingTests {
         #expect(([] as [String]).postgresText == "{}")
         #expect(([1, -2] as [Int64]).postgresText == #"{"1","-2"}"#)
         #expect((["x", nil] as [String?]).postgresText == #"{"x",NULL}"#)
+        #expect(["ünï\"cødé 🎫"].postgresText == #"{"ünï\"cødé 🎫"}"#)
+    }
+
+    @Test func uuidsAreLowercaseHyphenated() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(id.postgresText == id.uuidString.lowercased())
+        }
     }
 
     @Test(arguments: [

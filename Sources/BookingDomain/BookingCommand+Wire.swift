@@ -1,0 +1,195 @@
+public import Foundation
+import JSONBytes
+
+extension BookingCommand {
+    /// The wire form: JSON in the shape Swift's synthesized `Codable` gives these types, dates as epoch
+    /// milliseconds. Written by hand because write-api encodes one per request, and reflection-driven
+    /// encoding cost more than the rest of the request.
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 320)
+        writer.object { command in
+            command.field("commandID", commandID.uuidString)
+            command.field("acceptedAt", acceptedAt.timeIntervalSince1970 * 1000)
+            command.field("deadline", deadline.timeIntervalSince1970 * 1000)
+            command.field("action") { $0.object { action.write(to: &$0) } }
+        }
+        return writer.bytes
+    }
+
+    /// Reads the wire form; unknown fields are ignored, so a newer writer's additions do not stop an older reader.
+    public init(encoded bytes: [UInt8]) throws(WireFormatError) {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw WireFormatError("not JSON: \(error)")
+        }
+        let command = try WireObject(value, path: "command")
+        self.init(
+            commandID: try command.uuid("commandID"), acceptedAt: try command.date("acceptedAt"),
+            deadline: try command.date("deadline"), action: try Action(wire: try command.object("action")))
+    }
+}
+
+extension BookingCommand.Action {
+    /// `{"case": {"_0": payload, other labels...}}`, as the synthesized encoding of an enum with payloads.
+    fileprivate func write(to action: inout JSONWriter.ObjectWriter) {
+        switch self {
+        case .book(let request):
+            action.field("book") { $0.object { $0.field("_0") { request.write(to: &$0) } } }
+        case .hold(let request, let holdSeconds):
+            action.field("hold") {
+                $0.object {
+                    $0.field("_0") { request.write(to: &$0) }
+                    $0.field("holdSeconds", holdSeconds)
+                }
+            }
+        case .confirm(let reference):
+            action.field("confirm") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
+        case .cancel(let reference):
+            action.field("cancel") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
+        case .createEvent(let definition):
+            action.field("createEvent") {
+                $0.object {
+                    $0.field("_0") { writer in
+                        writer.object {
+                            $0.field("eventID", definition.eventID)
+                            $0.field("name", definition.name)
+                            $0.field("date", definition.date)
+                            $0.field("venue", definition.venue)
+                            $0.field("seatIDs") { $0.array(definition.seatIDs) { $0.string($1) } }
+                        }
+                    }
+                }
+            }
+        case .expireHolds:
+            action.field("expireHolds") { $0.object { _ in } }
+        }
+    }
+}
+
+extension SeatRequest {
+    fileprivate func write(to writer: inout JSONWriter) {
+        writer.object {
+            $0.field("userID", userID)
+            $0.field("eventID", eventID)
+            $0.field("seatIDs") { $0.array(seatIDs) { $0.string($1) } }
+        }
+    }
+}
+
+extension BookingReference {
+    fileprivate func write(to writer: inout JSONWriter) {
+        writer.object {
+            $0.field("bookingID", bookingID.uuidString)
+            $0.field("userID", userID)
+        }
+    }
+}
+
+extension BookingCommand.Action {
+    fileprivate init(wire action: WireObject) throws(WireFormatError) {
+        guard action.fields.count == 1, let (name, _) = action.fields.first else {
+            throw WireFormatError("action must have exactly one case")
+        }
+        let payload = try action.object(name)
+        switch name {
+        case "book": self = .book(try SeatRequest(wire: try payload.object("_0")))
+        case "hold":
+            self = .hold(try SeatRequest(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"))
+        case "confirm": self = .confirm(try BookingReference(wire: try payload.object("_0")))
+        case "cancel": self = .cancel(try BookingReference(wire: try payload.object("_0")))
+        case "createEvent":
+            let definition = try payload.object("_0")
+            self = .createEvent(
+                EventDefinition(
+                    eventID: try definition.string("eventID"), name: try definition.string("name"),
+                    date: try definition.string("date"), venue: try definition.string("venue"),
+                    seatIDs: try definition.strings("seatIDs")))
+        case "expireHolds": self = .expireHolds
+        default: throw WireFormatError("unknown action \(name)")
+        }
+    }
+}
+
+extension SeatRequest {
+    fileprivate init(wire request: WireObject) throws(WireFormatError) {
+        self.init(
+            userID: try request.string("userID"), eventID: try request.string("eventID"),
+            seatIDs: try request.strings("seatIDs"))
+    }
+}
+
+extension BookingReference {
+    fileprivate init(wire reference: WireObject) throws(WireFormatError) {
+        self.init(bookingID: try reference.uuid("bookingID"), userID: try reference.string("userID"))
+    }
+}
+
+/// A message that is not a command in the wire form.
+public struct WireFormatError: Error, CustomStringConvertible {
+    /// What is wrong, naming the field.
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Typed reads of one JSON object of the wire form, each error naming the field's path.
+private struct WireObject {
+    let fields: [String: JSONValue]
+    let path: String
+
+    init(_ value: JSONValue, path: String) throws(WireFormatError) {
+        guard case .object(let fields) = value else { throw WireFormatError("\(path) must be an object") }
+        self.fields = fields
+        self.path = path
+    }
+
+    func object(_ name: String) throws(WireFormatError) -> WireObject {
+        try WireObject(try field(name), path: "\(path).\(name)")
+    }
+
+    func string(_ name: String) throws(WireFormatError) -> String {
+        guard case .string(let string) = try field(name) else { throw mistyped(name, "a string") }
+        return string
+    }
+
+    func strings(_ name: String) throws(WireFormatError) -> [String] {
+        guard case .array(let elements) = try field(name) else { throw mistyped(name, "an array of strings") }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for case .string(let string) in elements { strings.append(string) }
+        guard strings.count == elements.count else { throw mistyped(name, "an array of strings") }
+        return strings
+    }
+
+    func int(_ name: String) throws(WireFormatError) -> Int {
+        guard case .integer(let integer) = try field(name) else { throw mistyped(name, "a whole number") }
+        return integer
+    }
+
+    func uuid(_ name: String) throws(WireFormatError) -> UUID {
+        guard let uuid = UUID(uuidString: try string(name)) else { throw mistyped(name, "a UUID") }
+        return uuid
+    }
+
+    /// Epoch milliseconds.
+    func date(_ name: String) throws(WireFormatError) -> Date {
+        switch try field(name) {
+        case .integer(let milliseconds): Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        case .number(let milliseconds): Date(timeIntervalSince1970: milliseconds / 1000)
+        default: throw mistyped(name, "epoch milliseconds")
+        }
+    }
+
+    private func field(_ name: String) throws(WireFormatError) -> JSONValue {
+        guard let value = fields[name] else { throw WireFormatError("\(path).\(name) is missing") }
+        return value
+    }
+
+    private func mistyped(_ name: String, _ expected: String) -> WireFormatError {
+        WireFormatError("\(path).\(name) must be \(expected)")
+    }
+}
