@@ -18,7 +18,7 @@ import Testing
                     "t": .bool(true), "f": .bool(false), "n": .null,
                     "a": .array([.integer(1), .array([]), .object([:])]),
                 ]))
-        #expect(try parse("123456789012345678901234567890") == .number(123_456_789_012_345_678_901_234_567_890))
+        #expect(try parse("123456789012345678901234567890") == .number(1.2345678901234568e29))
         #expect(try parse(#""plain ünïcode""#) == .string("plain ünïcode"))
     }
 
