@@ -147,14 +147,16 @@ public final class Projector: Service, Sendable {
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
             let from = try Self.readCheckpoint(try await connection.query(Self.checkpointQuery))
             // Below the oldest running transaction every transaction has ended, so nothing can still appear
-            // before the last entry read: the checkpoint never passes an entry that commits later.
+            // before the last entry read: the checkpoint never passes an entry that commits later. The order names
+            // the table's columns: a bare `transaction_id` would mean the text output column, and "1002" sorts
+            // before "932", which skipped every entry between the two.
             let rows = try await journal.query(
                 """
                 SELECT transaction_id::text, position, stream_version, entry_type, payload::text, recorded_at
                 FROM journal
                 WHERE (transaction_id, position) > (\(String(from.transactionID))::text::xid8, \(from.position)::bigint)
                   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY transaction_id, position
+                ORDER BY journal.transaction_id, journal.position
                 LIMIT \(batchSize)::integer
                 """)
             var records: [JournalRecord] = []

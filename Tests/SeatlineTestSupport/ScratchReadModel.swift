@@ -8,15 +8,27 @@ extension LocalStack {
     public static func withScratchReadModel<R>(
         logger: Logger, _ body: (_ views: PostgresClient) async throws -> R
     ) async throws -> R {
-        let admin = PostgresClient(configuration: PostgresConfiguration(url: readDatabaseURL), logger: logger)
-        let schema = uniqueName("scratch_read")
-        let separator = readDatabaseURL.contains("?") ? "&" : "?"
-        let views = PostgresClient(
-            configuration: PostgresConfiguration(
-                url: readDatabaseURL + separator + "options=-csearch_path%3D\(schema)"),
+        try await withScratchSchema(of: readDatabaseURL, migrations: "sql/read", logger: logger, body)
+    }
+
+    /// The same for the write model (journal, seats, bookings) in a schema of its own in the write DB.
+    public static func withScratchWriteModel<R>(
+        logger: Logger, _ body: (_ database: PostgresClient) async throws -> R
+    ) async throws -> R {
+        try await withScratchSchema(of: writeDatabaseURL, migrations: "sql/write", logger: logger, body)
+    }
+
+    private static func withScratchSchema<R>(
+        of databaseURL: String, migrations: String, logger: Logger, _ body: (PostgresClient) async throws -> R
+    ) async throws -> R {
+        let admin = PostgresClient(configuration: PostgresConfiguration(url: databaseURL), logger: logger)
+        let schema = uniqueName("scratch")
+        let separator = databaseURL.contains("?") ? "&" : "?"
+        let scratch = PostgresClient(
+            configuration: PostgresConfiguration(url: databaseURL + separator + "options=-csearch_path%3D\(schema)"),
             logger: logger)
         func cleanUp() async {
-            await views.close()
+            await scratch.close()
             _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
             await admin.close()
         }
@@ -24,9 +36,9 @@ extension LocalStack {
             // uniqueName yields letters, digits and underscores only, so the name can be spliced.
             _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
             try await Migrator(
-                directory: repository.appendingPathComponent("sql/read"), database: views, logger: logger
+                directory: repository.appendingPathComponent(migrations), database: scratch, logger: logger
             ).migrate()
-            let result = try await body(views)
+            let result = try await body(scratch)
             await cleanUp()
             return result
         } catch {

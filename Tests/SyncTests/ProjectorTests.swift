@@ -1,12 +1,39 @@
 import BookingDomain
 import Foundation
 import Postgres
+import SeatlineTestSupport
 import Sync
 import Testing
 
 @Suite("Projector against the local stack's PostgreSQL")
 struct ProjectorTests {
     typealias Environment = SyncTestEnvironment
+
+    /// Transaction ids grow through every digit count (999 → 1000 happens within minutes on a fresh server), and
+    /// projection order must follow their numbers, not their text, or the entries in between are skipped.
+    @Test("projection order follows transaction ids as numbers across digit boundaries")
+    func transactionIDsOrderAsNumbers() async throws {
+        try await LocalStack.withScratchWriteModel(logger: Environment.logger) { journal in
+            try await LocalStack.withScratchReadModel(logger: Environment.logger) { views in
+                let projector = Projector(journal: journal, views: views, batchSize: 1, logger: Environment.logger)
+                let events = ["nine", "ten", "hundred"].map { Environment.event($0, seats: ["A1"]) }
+                // Long-finished transaction ids written explicitly, far below any running one.
+                for (event, transactionID) in zip(events, [9, 10, 100] as [Int64]) {
+                    let entry = JournalEntry.eventCreated(event, createdAt: Date())
+                    _ = try await journal.query(
+                        """
+                        INSERT INTO journal (transaction_id, stream_id, stream_version, entry_type, payload)
+                        VALUES (\(String(transactionID))::text::xid8, \(entry.streamID), 1, \(entry.typeName),
+                                \(try entry.encodedPayload())::jsonb)
+                        """)
+                }
+                #expect(try await projector.projectAvailable() == 3)
+                for event in events {
+                    #expect(try await Self.eventCount(event.eventID, in: views) == 1, "\(event.eventID)")
+                }
+            }
+        }
+    }
 
     @Test("an entry whose transaction commits late is projected, never skipped")
     func lateCommitIsNotSkipped() async throws {
