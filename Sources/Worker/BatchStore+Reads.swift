@@ -4,8 +4,8 @@ import Postgres
 
 extension BatchStore {
     /// Reads everything `commands` can touch: their events, the seats they ask for, the bookings they
-    /// name and those bookings' seats, and for an expiry the holds past their end. Plain reads, no row
-    /// locks: every seat write is fenced by the version read here.
+    /// name and those bookings' seats, and for an expiry the holds past their end. Plain reads in the batch's
+    /// one snapshot, no row locks: every seat write is fenced by the version read here.
     func readLedger(
         for commands: [BookingCommand], now: Date, on connection: PostgresConnection
     ) async throws

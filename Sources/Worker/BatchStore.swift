@@ -39,16 +39,19 @@ public struct BatchStore: Sendable {
         public var expiredHolds = 0
     }
 
-    /// A seat changed between the batch's read and its write: a stale writer was fenced off, and the
-    /// batch must be decided again from a fresh read.
+    /// Rows the batch read changed before it wrote: a stale writer was fenced off, and the batch must be
+    /// decided again from a fresh read.
     public struct SeatVersionConflict: Error, CustomStringConvertible {
-        /// Seats expected to change.
-        public let expected: Int
-        /// Seats that still had the version read.
-        public let written: Int
+        /// What moved, without data.
+        public let description: String
 
-        /// Counts only.
-        public var description: String { "seat versions moved: \(written) of \(expected) fenced writes applied" }
+        init(expected: Int, written: Int) {
+            description = "seat versions moved: \(written) of \(expected) fenced writes applied"
+        }
+
+        init(_ failure: PostgresError) {
+            description = "rows read by the batch changed before it wrote (SQLSTATE \(failure.sqlState ?? "?"))"
+        }
     }
 
     let database: PostgresClient
@@ -59,11 +62,21 @@ public struct BatchStore: Sendable {
     }
 
     /// Decides and writes `commands`, in order, at instant `now`, all in one transaction.
+    ///
+    /// REPEATABLE READ, so the bookings and the seats the ledger decides on come from one snapshot. Under READ
+    /// COMMITTED each read had its own: a transaction could read holds as still HELD, then read their seats as
+    /// already released by another that committed in between, and release the same holds a second time (the seat
+    /// fence could not see it, as the versions it read were current). Now a write to any row that changed after the
+    /// snapshot fails, reported as a `SeatVersionConflict`, and the batch is decided again.
     public func apply(
         _ commands: [BookingCommand], undecodable: [UndecodableMessage] = [], now: Date = Date()
     ) async throws -> Result {
-        try await database.withTransaction { connection in
-            try await apply(commands, undecodable: undecodable, now: now, on: connection)
+        do {
+            return try await database.withTransaction(isolation: .repeatableRead) { connection in
+                try await apply(commands, undecodable: undecodable, now: now, on: connection)
+            }
+        } catch let failure as PostgresError where failure.isSerializationFailure {
+            throw SeatVersionConflict(failure)
         }
     }
 
