@@ -2,7 +2,7 @@ public import Foundation
 
 extension UUID {
     /// A random (version 4) UUID from the system's secure generator. Foundation's `UUID()` on Linux opens and closes
-    /// /dev/urandom for every id, three system calls on each accepted request; this is one read of getrandom.
+    /// /dev/urandom for every id, three system calls on each accepted request; this is two reads of getrandom.
     public static func random() -> UUID {
         var generator = SystemRandomNumberGenerator()
         var bytes = (generator.next() as UInt64, generator.next() as UInt64)
