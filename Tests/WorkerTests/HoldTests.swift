@@ -119,6 +119,40 @@ import Testing
         }
     }
 
+    /// Sweeps running at once, as when a lease changes hands or a stack's sweepers overlap: each decides from one
+    /// snapshot, so a sweep that read a hold as HELD cannot release it after another sweep already has.
+    @Test func concurrentSweepsReleaseEachHoldOnce() async throws {
+        let seats = (1...40).map { "C\($0)" }
+        try await setUp(seats: seats)
+        let start = Date()
+        let holds = seats.map { hold("sweepee", [$0], seconds: 1, at: start) }
+        _ = try await store.apply(holds, now: start)
+        // A millisecond past the end: the write DB keeps microseconds, so at the very end a hold can read back a
+        // fraction later than `now` and stay held for this sweep.
+        let end = start.addingTimeInterval(1.001)
+        let store = self.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<10 {
+                        let sweep = BookingCommand(
+                            commandID: UUID(), acceptedAt: end, deadline: end, action: .expireHolds)
+                        _ = try await store.applyRetryingConflicts(sweep, now: end)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let releases = try await database.query(
+            """
+            SELECT payload->>'bookingID', count(*) FROM journal
+            WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
+            """)
+        #expect(releases.rows.count == holds.count)
+        #expect(try releases.rows.allSatisfy { try $0.decode(Int.self, at: 1) == 1 })
+        #expect(try await seatStates().values.allSatisfy { $0 == "available:" })
+    }
+
     /// Two sweepers share a lease; the active one is stopped mid-run, the other takes over, and
     /// every hold past its end is released exactly once.
     @Test func secondSweeperTakesOverAndEveryHoldExpiresOnce() async throws {
