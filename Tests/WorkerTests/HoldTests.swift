@@ -34,6 +34,27 @@ import Testing
             .decode(String.self, at: 0)
     }
 
+    /// Sets up an event with `seats` and holds each seat for one second from now; returns the holds and their start.
+    func holdEachForOneSecond(_ seats: [String], user: (String) -> String) async throws -> ([BookingCommand], Date) {
+        try await setUp(seats: seats)
+        let start = Date()
+        let holds = seats.map { hold(user($0), [$0], seconds: 1, at: start) }
+        _ = try await store.apply(holds, now: start)
+        return (holds, start)
+    }
+
+    /// Every one of `holds` released by exactly one journal entry, and every seat of the event available.
+    func expectEachReleasedOnce(_ holds: [BookingCommand]) async throws {
+        let releases = try await database.query(
+            """
+            SELECT payload->>'bookingID', count(*) FROM journal
+            WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
+            """)
+        #expect(releases.rows.count == holds.count)
+        #expect(try releases.rows.allSatisfy { try $0.decode(Int.self, at: 1) == 1 })
+        #expect(try await seatStates().values.allSatisfy { $0 == "available:" })
+    }
+
     func seatStates() async throws -> [String: String] {
         let rows = try await database.query(
             "SELECT seat_id, status || ':' || COALESCE(user_id, '') FROM seats WHERE event_id = \(event)")
@@ -90,10 +111,7 @@ import Testing
     /// seat fence lets exactly one of them win, and the seat agrees with the booking.
     @Test func confirmRacingExpiryEndsInExactlyOne() async throws {
         let seats = (1...20).map { "R\($0)" }
-        try await setUp(seats: seats)
-        let start = Date()
-        let holds = seats.map { hold("racer-\($0)", [$0], seconds: 1, at: start) }
-        _ = try await store.apply(holds, now: start)
+        let (holds, start) = try await holdEachForOneSecond(seats) { "racer-\($0)" }
         let end = start.addingTimeInterval(1)
         let store = self.store
         for (held, seat) in zip(holds, seats) {
@@ -122,11 +140,7 @@ import Testing
     /// Sweeps running at once, as when a lease changes hands or a stack's sweepers overlap: each decides from one
     /// snapshot, so a sweep that read a hold as HELD cannot release it after another sweep already has.
     @Test func concurrentSweepsReleaseEachHoldOnce() async throws {
-        let seats = (1...40).map { "C\($0)" }
-        try await setUp(seats: seats)
-        let start = Date()
-        let holds = seats.map { hold("sweepee", [$0], seconds: 1, at: start) }
-        _ = try await store.apply(holds, now: start)
+        let (holds, start) = try await holdEachForOneSecond((1...40).map { "C\($0)" }) { _ in "sweepee" }
         // A millisecond past the end: the write DB keeps microseconds, so at the very end a hold can read back a
         // fraction later than `now` and stay held for this sweep.
         let end = start.addingTimeInterval(1.001)
@@ -143,14 +157,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        let releases = try await database.query(
-            """
-            SELECT payload->>'bookingID', count(*) FROM journal
-            WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
-            """)
-        #expect(releases.rows.count == holds.count)
-        #expect(try releases.rows.allSatisfy { try $0.decode(Int.self, at: 1) == 1 })
-        #expect(try await seatStates().values.allSatisfy { $0 == "available:" })
+        try await expectEachReleasedOnce(holds)
     }
 
     /// Two sweepers share a lease; the active one is stopped mid-run, the other takes over, and
@@ -189,13 +196,6 @@ import Testing
         #expect(tookOver)
         secondRun.cancel()
 
-        let releases = try await database.query(
-            """
-            SELECT payload->>'bookingID', count(*) FROM journal
-            WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
-            """)
-        #expect(releases.rows.count == holds.count)
-        #expect(try releases.rows.allSatisfy { try $0.decode(Int.self, at: 1) == 1 })
-        #expect(try await seatStates().values.allSatisfy { $0 == "available:" })
+        try await expectEachReleasedOnce(holds)
     }
 }
