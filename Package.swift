@@ -88,11 +88,11 @@ let package = Package(
             name: "LoadGenerator",
             dependencies: [
                 "JSONBytes", "Postgres",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +118,11 @@ let package = Package(
         .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
+        // The load generator's reply parser and pool bookkeeping, and short runs against the stack.
+        .testTarget(
+            name: "LoadGeneratorTests",
+            dependencies: ["LoadGenerator", "SeatlineTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "SeatlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "SeatlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

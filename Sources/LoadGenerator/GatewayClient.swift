@@ -1,48 +1,41 @@
-import AsyncHTTPClient
-import Foundation
 import JSONBytes
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP side of a load run: a connection pool as wide as the run's concurrency.
+/// The HTTP side of a load run: requests rendered straight to bytes, sent over `GatewayConnections`.
 struct GatewayClient: Sendable {
-    struct Reply: Sendable {
-        let status: UInt
-        let body: [UInt8]
+    let connections: GatewayConnections
+    private let hostHeader: String
+    private let adminToken: String
 
-        /// A member of the JSON object in the body; nil when absent. The load generator shares the machine
-        /// with the stack it measures, so bodies are read with the same lean reader the services use.
-        func jsonField(_ name: String) throws -> JSONValue? {
-            guard case .object(let members) = try JSONValue(parsing: body) else { return nil }
-            return members[name]
-        }
-    }
-
-    let client: HTTPClient
-    let baseURL: String
-    let adminToken: String
-
-    init(baseURL: String, adminToken: String, connections: Int) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.baseURL = baseURL
+    /// A client for `baseURL` (`http://host[:port]`) with up to `connections` connections open at once.
+    init(baseURL: String, adminToken: String, connections limit: Int) throws {
+        guard baseURL.hasPrefix("http://") else { throw LoadError("the gateway URL must start with http://") }
+        let authority = baseURL.dropFirst("http://".count).prefix { $0 != "/" }
+        let parts = authority.split(separator: ":", maxSplits: 1)
+        guard let host = parts.first.map(String.init), !host.isEmpty,
+            let port = parts.count == 2 ? Int(parts[1]) : 80
+        else { throw LoadError("cannot read host and port from the gateway URL \(baseURL)") }
+        connections = GatewayConnections(host: host, port: port, limit: limit)
+        hostHeader = String(authority)
         self.adminToken = adminToken
     }
 
-    func send(_ method: HTTPMethod, _ path: String, json: String? = nil, admin: Bool = false) async throws -> Reply {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
+    /// The bytes of one request.
+    func request(_ method: HTTPMethod, _ path: String, json: String? = nil, admin: Bool = false) -> ByteBuffer {
+        var head = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
+        if admin { head += "Authorization: Bearer \(adminToken)\r\n" }
         if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
+            head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n" + json
+        } else {
+            head += "\r\n"
         }
-        if admin { request.headers.add(name: "Authorization", value: "Bearer \(adminToken)") }
-        let response = try await client.execute(request, timeout: .seconds(60))
-        var body = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        return Reply(status: response.status.code, body: body.readBytes(length: body.readableBytes) ?? [])
+        return ByteBuffer(string: head)
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, json: String? = nil, admin: Bool = false) async throws -> HTTPReply
+    {
+        try await connections.execute(request(method, path, json: json, admin: admin)).get()
     }
 
     /// Creates an event and waits until the read side serves it.
@@ -66,7 +59,16 @@ struct GatewayClient: Sendable {
     }
 
     func shutdown() async throws {
-        try await client.shutdown()
+        try await connections.shutdown()
+    }
+}
+
+extension HTTPReply {
+    /// A member of the JSON object in the body; nil when absent. The load generator shares the machine
+    /// with the stack it measures, so bodies are read with the same lean reader the services use.
+    func jsonField(_ name: String) throws -> JSONValue? {
+        guard case .object(let members) = try JSONValue(parsing: body) else { return nil }
+        return members[name]
     }
 }
 

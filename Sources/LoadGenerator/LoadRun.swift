@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 public import Logging
+import NIOCore
 import NIOHTTP1
 import Synchronization
 
@@ -19,7 +20,7 @@ public struct LoadRun: Sendable {
 
     /// Runs, prints a progress line every second, and returns the report.
     public func run() async throws -> LoadReport {
-        let gateway = GatewayClient(
+        let gateway = try GatewayClient(
             baseURL: options.gatewayURL, adminToken: options.adminToken, connections: options.concurrency)
         defer { Task { try? await gateway.shutdown() } }
         let tag = UUID().uuidString.prefix(8).lowercased()
@@ -36,7 +37,7 @@ public struct LoadRun: Sendable {
         let progress = Task { await reportProgress(tally, start: start) }
         async let followed: Void = follow(sampled, gateway: gateway, tally: tally)
 
-        try await drive(gateway: gateway, eventIDs: eventIDs, tally: tally) { accepted, index in
+        await drive(gateway: gateway, eventIDs: eventIDs, tally: tally) { accepted, index in
             if index % sampleEvery == 0 { sampledSink.yield(accepted) }
         }
         sampledSink.finish()
@@ -61,50 +62,36 @@ public struct LoadRun: Sendable {
     }
 
     /// Sends every request, closed loop (`concurrency` in flight) or open loop (`rate` per second,
-    /// latency measured from each request's intended start so a stall is not hidden).
+    /// latency measured from each request's intended start so a stall is not hidden). A request that got
+    /// no reply (the connection failed) counts under status 0.
     private func drive(
         gateway: GatewayClient, eventIDs: [String], tally: Tally,
         onAccepted: @escaping @Sendable (Accepted, Int) -> Void
-    ) async throws {
-        let total = options.totalRequests
-        let senders = options.concurrency
-        let start = ContinuousClock.now
-        let counter = RequestCounter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for sender in 0..<senders {
-                group.addTask {
-                    var random = SystemRandomNumberGenerator()
-                    var index = sender
-                    while true {
-                        if options.rate == nil {
-                            index = counter.take()
-                        }
-                        guard index < total else { return }
-                        var intended = ContinuousClock.now
-                        if let rate = options.rate {
-                            intended = start + .seconds(Double(index) / Double(rate))
-                            try await Task.sleep(until: intended, clock: .continuous)
-                        }
-                        try await sendOne(
-                            index, gateway: gateway, eventIDs: eventIDs, intended: intended, tally: tally,
-                            random: &random, onAccepted: onAccepted)
-                        if options.rate != nil { index += senders }
-                    }
-                }
+    ) async {
+        let pacer = RequestPacer(
+            total: options.totalRequests, rate: options.rate, concurrency: options.concurrency,
+            eventLoop: gateway.connections.eventLoop
+        ) { index, intended in
+            gateway.connections.execute(request(index, gateway: gateway, eventIDs: eventIDs)).map { reply in
+                tally.record(status: reply.status, latency: .now - intended, start: intended)
+                guard reply.status == 202, case .string(let id)? = try? reply.jsonField("bookingId") else { return }
+                let accepted = Accepted(bookingID: id, sentAt: intended)
+                tally.accept(accepted)
+                onAccepted(accepted, index)
+            }.recover { _ in
+                tally.record(status: 0, latency: .now - intended, start: intended)
             }
-            try await group.waitForAll()
         }
+        await pacer.run()
     }
 
-    private func sendOne(
-        _ index: Int, gateway: GatewayClient, eventIDs: [String], intended: ContinuousClock.Instant, tally: Tally,
-        random: inout SystemRandomNumberGenerator, onAccepted: (Accepted, Int) -> Void
-    ) async throws {
+    /// Request `index` of the scenario: a seat map read, or a booking of one seat (in a flash sale, a
+    /// `hotShare` of them aim at the hot block).
+    private func request(_ index: Int, gateway: GatewayClient, eventIDs: [String]) -> ByteBuffer {
+        var random = SystemRandomNumberGenerator()
         let event = eventIDs[Int.random(in: 0..<eventIDs.count, using: &random)]
         if options.scenario == .readHeavy {
-            let reply = try await gateway.send(.GET, "/api/events/\(event)")
-            tally.record(status: reply.status, latency: ContinuousClock.now - intended, start: intended)
-            return
+            return gateway.request(.GET, "/api/events/\(event)")
         }
         let seat: Int
         if options.scenario == .flashSale, Double.random(in: 0..<1, using: &random) < options.hotShare {
@@ -112,14 +99,8 @@ public struct LoadRun: Sendable {
         } else {
             seat = Int.random(in: 1...options.seats, using: &random)
         }
-        let reply = try await gateway.send(
+        return gateway.request(
             .POST, "/api/book", json: #"{"userId":"load-user-\#(index)","eventId":"\#(event)","seatId":"\#(seat)"}"#)
-        let latency = ContinuousClock.now - intended
-        tally.record(status: reply.status, latency: latency, start: intended)
-        guard reply.status == 202, case .string(let id)? = try? reply.jsonField("bookingId") else { return }
-        let accepted = Accepted(bookingID: id, sentAt: intended)
-        tally.accept(accepted)
-        onAccepted(accepted, index)
     }
 
     /// Polls each sampled booking until the read side shows its final status. Enough followers run
@@ -192,18 +173,6 @@ public struct LoadRun: Sendable {
             FileHandle.standardError.write(Data(line.utf8))
         }
         FileHandle.standardError.write(Data("\n".utf8))
-    }
-}
-
-/// Hands out request indices to the closed-loop senders.
-final class RequestCounter: Sendable {
-    private let next = Mutex(0)
-
-    func take() -> Int {
-        next.withLock { value in
-            defer { value += 1 }
-            return value
-        }
     }
 }
 

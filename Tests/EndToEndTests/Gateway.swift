@@ -22,13 +22,8 @@ struct Gateway {
         }
     }
 
-    let baseURL: String
-    let adminToken: String
-
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        baseURL = environment["SEATLINE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
-        adminToken = environment["SEATLINE_ADMIN_TOKEN"] ?? "local-admin-token"
-    }
+    let baseURL = LocalStack.gatewayURL
+    let adminToken = LocalStack.adminToken
 
     func send(
         _ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = [],

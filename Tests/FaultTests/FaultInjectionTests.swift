@@ -16,8 +16,8 @@ import Testing
     static let environment = ProcessInfo.processInfo.environment
     let seconds = Int(environment["SEATLINE_FAULT_SECONDS"] ?? "") ?? 30
     let seed = UInt64(environment["SEATLINE_FAULT_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
-    let gateway = environment["SEATLINE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
-    let adminToken = environment["SEATLINE_ADMIN_TOKEN"] ?? "local-admin-token"
+    let gateway = LocalStack.gatewayURL
+    let adminToken = LocalStack.adminToken
 
     @Test func nothingAcceptedIsLostAndNothingIsBookedTwice() async throws {
         var random = SeededGenerator(seed: seed)

@@ -15,6 +15,10 @@ extension Tag {
 public enum LocalStack {
     private static let environment = ProcessInfo.processInfo.environment
 
+    /// `SEATLINE_GATEWAY_URL`: the local stack's nginx, or docker-compose's.
+    public static let gatewayURL = environment["SEATLINE_GATEWAY_URL"] ?? "http://127.0.0.1:8080"
+    /// `SEATLINE_ADMIN_TOKEN`.
+    public static let adminToken = environment["SEATLINE_ADMIN_TOKEN"] ?? "local-admin-token"
     /// `SEATLINE_WRITE_DATABASE_URL`.
     public static let writeDatabaseURL =
         environment["SEATLINE_WRITE_DATABASE_URL"] ?? "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
