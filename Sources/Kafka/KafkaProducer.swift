@@ -200,7 +200,15 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// The poll loop: serves delivery reports, replaces the client after a timeout, then drains and releases it.
+    /// Makes the current client fail as when the broker refuses its sequence numbers, so tests can watch the
+    /// recovery without a broker that forgets producers.
+    func raiseFatalErrorForTesting() {
+        guard let client = state.withLock({ $0.client }) else { return }
+        _ = rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "raised by a test")
+    }
+
+    /// The poll loop: serves delivery reports, replaces the client after a timeout or a fatal error, then drains
+    /// and releases it.
     private func pollUntilShutdown() {
         while let client = state.withLock({ $0.lifecycle.keepsPolling ? $0.client : nil }) {
             if client.context.replacementRequested.load(ordering: .relaxed) {
@@ -230,7 +238,9 @@ public final class KafkaProducer: Sendable {
             return true
         }
         guard swapped else { return }
-        logger.warning("a message timed out; replaced the client in case the broker lost its producer state")
+        logger.warning(
+            "replaced the client after a timed-out message or a fatal error; the broker may have lost its producer state"
+        )
         // No send can reach the retired client any more; fail what it still holds and release it here.
         retired.context.isRetired.store(true, ordering: .relaxed)
         failQueuedMessages(on: retired)

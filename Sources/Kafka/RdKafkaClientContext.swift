@@ -8,7 +8,8 @@ final class RdKafkaClientContext: Sendable {
     let logger: Logger
     /// Consumer only: rebalance events and messages in the order the consumer saw them, not yet returned.
     let pendingEvents = Mutex<[KafkaConsumerEvent]>([])
-    /// Producer only: a message timed out, so the broker may have lost this client's idempotence state.
+    /// Producer only: a message timed out, so the broker may have lost this client's idempotence state, or the
+    /// client hit a fatal error (the broker refused its sequence numbers) and can send nothing more.
     let replacementRequested = Atomic(false)
     /// Producer only: the client was replaced; its purged messages failed for lack of a broker, not a shutdown.
     let isRetired = Atomic(false)
@@ -43,12 +44,16 @@ let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
     )
 }
 
-/// Logs errors librdkafka reports outside any single request (e.g. all brokers down); they are retried internally.
+/// Logs errors librdkafka reports outside any single request (e.g. all brokers down); they are retried internally,
+/// except a producer's fatal error, after which only a new client can send.
 let rdKafkaErrorCallback:
     @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
         handle, error, reason, _ in
         guard let context = RdKafkaClientContext.of(handle) else { return }
         let isFatal = error == RD_KAFKA_RESP_ERR__FATAL.rawValue
+        if isFatal && rd_kafka_type(handle) == RD_KAFKA_PRODUCER {
+            context.replacementRequested.store(true, ordering: .relaxed)
+        }
         context.logger.log(
             level: isFatal ? .critical : .warning,
             "librdkafka error: \(reason.map { String(cString: $0) } ?? "")",

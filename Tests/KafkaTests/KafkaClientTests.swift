@@ -1,6 +1,7 @@
-import Kafka
 import SeatlineTestSupport
 import Testing
+
+@testable import Kafka
 
 /// Producer and consumer against the local stack's real broker; every test uses its own topic and group.
 @Suite("Kafka producer and consumer")
@@ -39,6 +40,27 @@ struct KafkaClientTests {
             let values = messages.filter { $0.keyText == key }.map(\.valueText)
             #expect(values == (0..<perKey).map { "\(key)/\($0)" })
             #expect(Set(messages.filter { $0.keyText == key }.map(\.partition)).count == 1)
+        }
+    }
+
+    @Test("after a fatal error (sequence numbers refused) the producer starts a new client and sends again")
+    func producerRecoversFromFatalError() async throws {
+        let topic = try await KafkaTestEnvironment.createTopic(partitions: 1)
+        try await KafkaTestEnvironment.withProducer { producer in
+            _ = try await producer.send(topic: topic, key: "k".bytes, value: "before".bytes)
+            producer.raiseFatalErrorForTesting()
+            var failures = 0
+            var receipt: KafkaDeliveryReceipt?
+            // Sends fail fast while the fatal client is in place; the poll loop swaps it within its 100 ms turn.
+            while receipt == nil, failures < 20 {
+                do {
+                    receipt = try await producer.send(topic: topic, key: "k".bytes, value: "after".bytes)
+                } catch {
+                    failures += 1
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(receipt?.topic == topic)
         }
     }
 
