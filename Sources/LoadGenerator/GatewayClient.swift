@@ -38,16 +38,27 @@ struct GatewayClient: Sendable {
         try await connections.execute(request(method, path, json: json, admin: admin)).get()
     }
 
-    /// Creates an event and waits until the read side serves it.
+    /// Creates an event and waits until the read side serves it. The gateway limits admin requests per client
+    /// (429) and answers 503 while the broker is away; both are retried for up to about ten seconds.
     func createEvent(id: String, seats: Int) async throws {
-        let reply = try await send(
-            .POST, "/api/admin/events",
-            json: #"{"event_id":"\#(id)","name":"Load \#(id)","date":"2027-06-01T20:00:00Z","total_seats":\#(seats)}"#,
-            admin: true)
+        var reply = try await createEventOnce(id: id, seats: seats)
+        var attempts = 1
+        while reply.status == 429 || reply.status == 503, attempts < 50 {
+            try await Task.sleep(for: .milliseconds(200))
+            reply = try await createEventOnce(id: id, seats: seats)
+            attempts += 1
+        }
         guard reply.status == 202 else { throw LoadError("creating \(id) answered \(reply.status)") }
         while try await send(.GET, "/api/events/\(id)").status != 200 {
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    private func createEventOnce(id: String, seats: Int) async throws -> HTTPReply {
+        try await send(
+            .POST, "/api/admin/events",
+            json: #"{"event_id":"\#(id)","name":"Load \#(id)","date":"2027-06-01T20:00:00Z","total_seats":\#(seats)}"#,
+            admin: true)
     }
 
     /// The booking's status on the read side, or nil while it is not there yet or still pending.
