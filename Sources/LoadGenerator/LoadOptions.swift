@@ -30,7 +30,8 @@ public struct LoadOptions: Sendable {
     public var hotSeats = 1_000
     /// Share of flash-sale requests aimed at the hot block.
     public var hotShare = 0.5
-    /// Requests in flight at once (closed loop), or senders (open loop).
+    /// Requests in flight at once (closed loop), or gateway connections at most (open loop; requests due while
+    /// all are busy wait for one, their latency counted from when they were due).
     public var concurrency = 64
     /// Requests per second (open loop); nil runs closed loop.
     public var rate: Int?

@@ -1,7 +1,7 @@
 import Histogram
 import Synchronization
 
-/// What a run has seen so far, shared by all senders.
+/// What a run has seen so far, recorded from the event loop and read by the progress line and the report.
 final class Tally: Sendable {
     struct Snapshot {
         let sent: Int

@@ -109,7 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Events (spread).") var events = 20
     @Option(help: "Requests in all (default: twice the seats).") var requests: Int?
     @Option(help: "Seats in the flash sale's hot block.") var hotSeats = 1_000
-    @Option(help: "Requests in flight (closed loop), or senders (open loop).") var concurrency = 64
+    @Option(help: "Requests in flight (closed loop), or connections at most (open loop).") var concurrency = 64
     @Option(help: "Requests per second (open loop); without it the run is closed loop.") var rate: Int?
     @Option(help: "Bookings whose POST → visible latency is followed.") var visibilitySample = 2_000
     @Option(help: "Where to write the JSON and SVG.") var output = "."
