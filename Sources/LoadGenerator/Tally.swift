@@ -1,7 +1,8 @@
 import Histogram
 import Synchronization
 
-/// What a run has seen so far, recorded from the event loop and read by the progress line and the report.
+/// What a run has seen so far: written as replies arrive and followed bookings turn final, read by the
+/// progress line and the report.
 final class Tally: Sendable {
     struct Snapshot {
         let sent: Int
