@@ -21,6 +21,11 @@ final class GatewayConnections: Sendable {
         static func == (lhs: Self, rhs: Self) -> Bool { lhs.channel === rhs.channel }
     }
 
+    /// No reply arrived within the read timeout; the connection was closed.
+    struct ReplyTimedOut: Error, CustomStringConvertible {
+        var description: String { "no reply from the gateway within a minute" }
+    }
+
     /// The connection closed before the request's reply arrived.
     struct ConnectionClosed: Error, CustomStringConvertible {
         var description: String { "the gateway closed the connection before replying" }
@@ -80,7 +85,10 @@ final class GatewayConnections: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ReplyHandler(connections: self))
+                    // A connection silent for a minute is closed, failing the request it carries (the old
+                    // client's read timeout): a run never waits forever on a server that stopped answering.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: .seconds(60)), ReplyHandler(connections: self))
                 }
             }
             .connect(host: host, port: port)
