@@ -129,16 +129,19 @@ struct HTTPReplyParser {
                 throw Malformed(description: "header line \(String(decoding: line, as: UTF8.self).debugDescription)")
             }
             let name = line[..<colon]
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces.lowercased()
+            // Only the three framing headers are decoded; the rest (Date, Server, ETag, ...) are skipped as bytes.
+            let value = { String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces.lowercased() }
             if name.equalsIgnoringCase("content-length") {
-                guard let parsed = Int(value), parsed >= 0 else {
-                    throw Malformed(description: "Content-Length \(value.debugDescription)")
+                let text = value()
+                guard let parsed = Int(text), parsed >= 0 else {
+                    throw Malformed(description: "Content-Length \(text.debugDescription)")
                 }
                 length = parsed
             } else if name.equalsIgnoringCase("transfer-encoding") {
-                chunked = value.hasSuffix("chunked")
+                chunked = value().hasSuffix("chunked")
             } else if name.equalsIgnoringCase("connection") {
-                keepsConnection = value == "keep-alive" || (keepsConnection && value != "close")
+                let text = value()
+                keepsConnection = text == "keep-alive" || (keepsConnection && text != "close")
             }
         }
         if chunked { return Head(status: status, keepsConnection: keepsConnection, framing: .chunked) }
