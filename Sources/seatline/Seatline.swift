@@ -112,13 +112,14 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight (closed loop), or connections at most (open loop).") var concurrency = 64
     @Option(help: "Requests per second (open loop); without it the run is closed loop.") var rate: Int?
     @Option(help: "Bookings whose POST → visible latency is followed.") var visibilitySample = 2_000
-    @Option(help: "Where to write the JSON and SVG.") var output = "."
+    @Option(help: "Where to write the JSON and SVG (created if missing, before the run).") var output = "."
 
     func run() async throws {
         let (configuration, logger) = try prepare(label: "load")
         guard let chosen = LoadOptions.Scenario(rawValue: scenario) else {
             throw ValidationError("--scenario must be one of flash-sale, spread, read-heavy")
         }
+        try ReportDirectory.prepare(output)
         var options = LoadOptions()
         options.scenario = chosen
         options.gatewayURL =
