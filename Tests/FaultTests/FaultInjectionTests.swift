@@ -28,7 +28,7 @@ import Testing
                 "/api/admin/events",
                 #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":60}"#, admin: true)
         }
-        let extraWorker = try LocalStack.startExtra("worker", port: 18_094)
+        let extraWorker = try LocalStack.startExtra("worker")
         defer { if extraWorker.isRunning { kill(extraWorker.processIdentifier, SIGKILL) } }
 
         let outcome = ClientOutcome()

@@ -112,8 +112,34 @@ extension LocalStack {
         return pid
     }
 
-    /// Starts another `seatline ROLE` beside the stack's own, on `port`; the caller ends it.
-    public static func startExtra(_ role: String, port: Int) throws -> Process {
+    /// A TCP port nothing listens on now, chosen by the kernel. The test command runs its stack on free ports
+    /// too, so a fixed port here could be one of that stack's, of another clone's stack or of a user's.
+    public static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw PortUnavailable(errno: errno) }
+        defer { close(descriptor) }
+        // Port 0 on every address: the kernel picks a port no socket on any address holds.
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard bound else { throw PortUnavailable(errno: errno) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The kernel gave no free port.
+    public struct PortUnavailable: Error {
+        /// What the failing call set.
+        public let errno: Int32
+    }
+
+    /// Starts another `seatline ROLE` beside the stack's own, on a free port; the caller ends it.
+    public static func startExtra(_ role: String) throws -> Process {
+        let port = try freePort()
         let process = Process()
         process.executableURL = seatlineBinary
         process.arguments = [role]

@@ -54,7 +54,7 @@ import Testing
             }
         }
 
-        let second = try LocalStack.startExtra("worker", port: 18_093)
+        let second = try LocalStack.startExtra("worker")
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await Task.sleep(for: .seconds(4))  // let it join the group
         var ids = try await publish(300, from: 0)
