@@ -86,13 +86,15 @@ struct ReadRoutesTests {
                     #expect(body["error"] is String)
                 }
             }
-            try await client.execute(uri: "/api/bookings/\(UUID().uuidString)", method: .get) { response in
+            let reader = try await Environment.bearer("ana")
+            try await client.execute(uri: "/api/bookings/\(UUID().uuidString)", method: .get, headers: reader) {
+                response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.retryAfter] == "1")
                 let body = try Self.object(response)
                 #expect(body["code"] as? String == "not_found")
             }
-            try await client.execute(uri: "/api/bookings/not-a-uuid", method: .get) { response in
+            try await client.execute(uri: "/api/bookings/not-a-uuid", method: .get, headers: reader) { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.retryAfter] == nil)
                 let body = try Self.object(response)
