@@ -21,13 +21,9 @@ public enum WriteAPIService {
             logger.warning("SEATLINE_ADMIN_TOKEN is empty: the admin endpoints answer 401 to everyone")
         }
 
-        let router = Router()
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
-        OperationalRoutes(checks: [
-            .init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }
-        ]).register(on: router)
-        WriteRoutes(publisher: KafkaCommandPublisher(producer: producer, topic: topic), settings: settings)
-            .register(on: router)
+        let router = buildWriteRouter(
+            publisher: KafkaCommandPublisher(producer: producer, topic: topic), settings: settings,
+            checks: [.init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }], logger: logger)
 
         let app = Application(
             router: router,

@@ -127,6 +127,23 @@ struct Answer: Decodable {
         #expect(publisher.commands.isEmpty)
     }
 
+    @Test func metricsCountRequestsPerRouteAndStatus() async throws {
+        SeatlineMetrics.bootstrap()
+        let router = buildWriteRouter(
+            publisher: RecordingPublisher(), settings: WriteRoutes.Settings(), checks: [],
+            logger: Logger(label: "test"))
+        try await Application(router: router).test(.router) { client in
+            _ = try await post(client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
+            _ = try await post(client, "/api/book", "{")
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                let labels = #"http_route="/api/book",http_request_method="POST",http_response_status_code="#
+                #expect(text.contains(#"hb_requests{\#(labels)"202"}"#))
+                #expect(text.contains(#"hb_requests{\#(labels)"400"}"#))
+            }
+        }
+    }
+
     @Test func idempotencyKeyGivesOneBookingID() async throws {
         let publisher = RecordingPublisher()
         try await withApp(publisher) { client in
