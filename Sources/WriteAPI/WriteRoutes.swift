@@ -84,7 +84,8 @@ public struct WriteRoutes: Sendable {
                 $0.field("event_id", definition.eventID)
                 $0.field("status", BookingStatus.pending.rawValue)
             }
-            return jsonResponse(.accepted, writer.bytes, headers: [.location: "/api/events/\(definition.eventID)"])
+            return jsonResponse(
+                .accepted, writer.bytes, headers: [.location: "/api/events/\(Self.pathSegment(definition.eventID))"])
         }
         router.post("/api/admin/expire") { request, context in
             try authorizeAdmin(request)
@@ -140,7 +141,7 @@ public struct WriteRoutes: Sendable {
 
     private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
         guard let key = request.headers[.idempotencyKey] else { return UUID.random() }
-        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 })
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
         else {
             refused.increment()
             throw APIError(
@@ -168,6 +169,15 @@ public struct WriteRoutes: Sendable {
             throw APIError(
                 .contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
         }
+    }
+
+    /// RFC 3986's characters of a path segment (pchar), all others percent-encoded.
+    private static let pathSegmentCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+
+    /// An id as one segment of a URL path, so a client following `Location` asks for the same id.
+    private static func pathSegment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: pathSegmentCharacters) ?? id
     }
 
     private func authorizeAdmin(_ request: Request) throws(APIError) {

@@ -183,10 +183,14 @@ struct Answer: Decodable {
                 headers: auth)
             #expect(created == .accepted)
             #expect(headers[.location] == "/api/events/gig")
+            let (_, encoded, _) = try await post(
+                client, "/api/admin/events", #"{"event_id":"gig? é","name":"Gig","date":"2027-01-01","total_seats":3}"#,
+                headers: auth)
+            #expect(encoded[.location] == "/api/events/gig%3F%20%C3%A9")
             let (expired, _, _) = try await post(client, "/api/admin/expire", "", headers: auth)
             #expect(expired == .accepted)
         }
-        #expect(publisher.commands.count == 2)
+        #expect(publisher.commands.count == 3)
         #expect(publisher.commands.last?.action == .expireHolds)
     }
 }
