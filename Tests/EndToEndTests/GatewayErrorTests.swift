@@ -40,6 +40,7 @@ import Testing
         (.PUT, "/api/events/some-event", "GET, HEAD"),
         (.POST, "/api/events/some-event/stream", "GET, HEAD"),
         (.DELETE, "/api/bookings/8c4fb4e5-3b1c-4b8e-9d55-9b3a2c1e0f10", "GET, HEAD"),
+        (.POST, "/api/openapi.json", "GET, HEAD"),
         (.POST, "/healthz", "GET, HEAD"),
         (.PUT, "/healthz/worker", "GET, HEAD"),
         (.GET, "/api/book", "POST"),

@@ -131,10 +131,11 @@ render_nginx() {
     export SEATLINE_WORKER_UPSTREAM="127.0.0.1:$SEATLINE_WORKER_PORT"
     export SEATLINE_SYNC_UPSTREAM="127.0.0.1:$SEATLINE_SYNC_PORT"
     export SEATLINE_GATEWAY_CACHE_PATH="$nginx_dir/cache"
+    export SEATLINE_GATEWAY_PUBLIC_DIR="$repo/nginx/public"
     local variables
     variables=$(printf '${%s} ' SEATLINE_GATEWAY_PORT SEATLINE_WRITE_API_UPSTREAM SEATLINE_READ_API_UPSTREAM \
         SEATLINE_WORKER_UPSTREAM SEATLINE_SYNC_UPSTREAM SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST \
-        SEATLINE_GATEWAY_CACHE_PATH)
+        SEATLINE_GATEWAY_CACHE_PATH SEATLINE_GATEWAY_PUBLIC_DIR)
     for template in "$repo"/nginx/templates/*.template; do
         envsubst "$variables" <"$template" >"$nginx_dir/conf.d/$(basename "$template" .template)"
     done
