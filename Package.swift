@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "seatline",
             dependencies: [
-                "Accounts", "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI", "LoadGenerator",
+                "Accounts", "Identity", "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI", "LoadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

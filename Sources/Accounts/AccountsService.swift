@@ -21,7 +21,7 @@ public enum AccountsService {
             authenticator: RequestAuthenticator(
                 verifier: await TokenVerifier(keys: keys, issuer: configuration.tokenIssuer), adminToken: ""))
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.addSeatlineMiddleware(logger: logger)
         OperationalRoutes(checks: [.init("write_db") { await database.isReachable() }]).register(on: router)
         routes.register(on: router)
         let app = Application(

@@ -102,6 +102,10 @@ public struct RequestValidator: Sendable {
     ) throws(ValidationError) -> EventDefinition {
         let object = try jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
         let eventID = object["event_id"] == nil ? generatedID() : try identifier(object, "event_id")
+        // The id is a path segment of the event's URLs, which the gateway matches after decoding them.
+        guard !eventID.contains("/"), eventID != ".", eventID != ".." else {
+            throw ValidationError(code: "invalid_field", message: "event_id must not contain / or be . or ..")
+        }
         let name = try text(object, "name", required: true)
         let venue = try text(object, "venue", required: false)
         let date = try text(object, "date", required: true)
@@ -114,14 +118,22 @@ public struct RequestValidator: Sendable {
             throw ValidationError(code: "invalid_field", message: "give either seats or total_seats, not both")
         case (.some, nil):
             seatIDs = try identifiers(object, "seats", max: limits.maxSeatsPerEvent, limitCode: "too_many_seats")
-        case (nil, .some(.integer(let count))):
+        case (nil, .some(let value)):
+            // JSON does not tell 3 from 3.0, so neither does the validator.
+            let count: Int?
+            switch value {
+            case .integer(let integer): count = integer
+            case .number(let number): count = Int(exactly: number)
+            default: count = nil
+            }
+            guard let count else {
+                throw ValidationError(code: "invalid_field", message: "total_seats must be a whole number")
+            }
             guard (1...limits.maxSeatsPerEvent).contains(count) else {
                 throw ValidationError(
                     code: "invalid_field", message: "total_seats must be between 1 and \(limits.maxSeatsPerEvent)")
             }
             seatIDs = (1...count).map(String.init)
-        case (nil, .some):
-            throw ValidationError(code: "invalid_field", message: "total_seats must be a whole number")
         case (nil, nil):
             throw ValidationError(code: "missing_field", message: "seats or total_seats is required")
         }
@@ -200,10 +212,14 @@ public struct RequestValidator: Sendable {
             return ""
         case nil:
             throw ValidationError(code: "missing_field", message: "\(field) is required")
-        case .string(let string) where !string.trimmingCharacters(in: .whitespaces).isEmpty || !required:
+        case .string(let string) where !string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !required:
             guard string.count <= limits.maxTextLength else {
                 throw ValidationError(
                     code: "invalid_field", message: "\(field) may have at most \(limits.maxTextLength) characters")
+            }
+            // PostgreSQL text cannot hold a NUL: a command carrying one would fail in the worker at every retry.
+            guard !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ValidationError(code: "invalid_field", message: "\(field) must not contain control characters")
             }
             return string
         case .string:

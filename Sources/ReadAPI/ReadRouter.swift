@@ -9,7 +9,7 @@ public func buildReadRouter(
     views: PostgresClient, feed: SeatChangeFeed, authenticator: RequestAuthenticator, logger: Logger
 ) -> Router<BasicRequestContext> {
     let router = Router()
-    router.middlewares.add(JSONErrorMiddleware(logger: logger))
+    router.addSeatlineMiddleware(logger: logger)
     OperationalRoutes(checks: [.init("read_db") { await views.isReachable() }]).register(on: router)
     // Renderings are re-checked at every projection commit the feed hears of, and at least once a second.
     EventController(

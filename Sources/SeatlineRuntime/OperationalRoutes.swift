@@ -70,8 +70,11 @@ public enum SeatlineMetrics {
     /// The registry `/metrics` renders.
     public static let registry = PrometheusCollectorRegistry()
 
-    /// Routes swift-metrics to the registry; call once at start-up.
+    /// Routes swift-metrics to the registry; only the first call in a process does anything (swift-metrics allows one
+    /// bootstrap, and tests of several roles share a process).
     public static func bootstrap() {
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        _ = bootstrapped
     }
+
+    private static let bootstrapped: Void = MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 }

@@ -13,7 +13,7 @@ public enum SyncService {
         try await withDatabases(configuration, logger: logger) { journal, views in
             let projector = Projector(journal: journal, views: views, logger: logger)
             let router = Router()
-            router.add(middleware: JSONErrorMiddleware(logger: logger))
+            router.addSeatlineMiddleware(logger: logger)
             OperationalRoutes(checks: [
                 .init("write_db") { await journal.isReachable() },
                 .init("read_db") { await views.isReachable() },

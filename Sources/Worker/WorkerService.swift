@@ -28,7 +28,7 @@ public enum WorkerService {
             database: database, store: store, interval: configuration.expiryInterval, logger: logger)
 
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        router.addSeatlineMiddleware(logger: logger)
         OperationalRoutes(checks: [
             .init("postgres") { await database.isReachable() },
             .init("redis") { await redis.ping() },

@@ -21,15 +21,10 @@ public enum WriteAPIService {
             verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
             adminToken: configuration.adminToken)
 
-        let router = Router()
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
-        OperationalRoutes(checks: [
-            .init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }
-        ]).register(on: router)
-        WriteRoutes(
+        let router = buildWriteRouter(
             publisher: KafkaCommandPublisher(producer: producer, topic: topic), authenticator: authenticator,
-            settings: settings
-        ).register(on: router)
+            settings: settings,
+            checks: [.init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }], logger: logger)
 
         let app = Application(
             router: router,

@@ -91,7 +91,8 @@ public struct WriteRoutes: Sendable {
                 $0.field("event_id", definition.eventID)
                 $0.field("status", BookingStatus.pending.rawValue)
             }
-            return jsonResponse(.accepted, writer.bytes, headers: [.location: "/api/events/\(definition.eventID)"])
+            return jsonResponse(
+                .accepted, writer.bytes, headers: [.location: "/api/events/\(Self.pathSegment(definition.eventID))"])
         }
         router.post("/api/admin/expire") { request, context in
             _ = try await authenticator.admin(request)
@@ -155,7 +156,7 @@ public struct WriteRoutes: Sendable {
 
     private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
         guard let key = request.headers[.idempotencyKey] else { return UUID.random() }
-        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 })
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
         else {
             refused.increment()
             throw APIError(
@@ -173,6 +174,15 @@ public struct WriteRoutes: Sendable {
             refused.increment()
             throw error
         }
+    }
+
+    /// RFC 3986's characters of a path segment (pchar), all others percent-encoded.
+    private static let pathSegmentCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+
+    /// An id as one segment of a URL path, so a client following `Location` asks for the same id.
+    private static func pathSegment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: pathSegmentCharacters) ?? id
     }
 }
 

@@ -1,6 +1,7 @@
 import Accounts
 import ArgumentParser
 import Foundation
+import Identity
 import LoadGenerator
 import Logging
 import Postgres
@@ -18,7 +19,7 @@ struct Seatline: AsyncParsableCommand {
         abstract: "Seatline: a CQRS, event-sourced ticket-booking backend.",
         subcommands: [
             AccountsCommand.self, WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self,
-            MigrateCommand.self, LoadCommand.self,
+            MigrateCommand.self, LoadCommand.self, TokensCommand.self,
         ]
     )
 }
@@ -125,6 +126,26 @@ struct MigrateCommand: AsyncParsableCommand {
             ).migrate()
             await database.close()
             logger.info("\(name) database is current", metadata: ["applied": "\(applied)"])
+        }
+    }
+}
+
+struct TokensCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokens",
+        abstract: "Prints one access token per line for synthetic users, signed with SEATLINE_TOKEN_SIGNING_KEY.",
+        discussion: "For load tools such as wrk: synthetic users need no account, so no bcrypt per user.")
+
+    @Option(help: "How many users.") var users = 1_000
+    @Option(help: "Their user ids are PREFIX-0, PREFIX-1, ...") var prefix = "synthetic-user"
+
+    func run() async throws {
+        let (configuration, _) = try prepare(label: "tokens")
+        let issuer = await TokenIssuer(
+            keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer,
+            lifetime: configuration.tokenLifetime)
+        for user in 0..<users {
+            print(try await issuer.token(for: VerifiedIdentity(userID: "\(prefix)-\(user)", role: .user)))
         }
     }
 }

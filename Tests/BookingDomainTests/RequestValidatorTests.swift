@@ -62,11 +62,19 @@ import Testing
             generatedID: { "gen" })
         #expect(counted.eventID == "gen")
         #expect(counted.seatIDs == ["1", "2", "3"])
+        let wholeFloat = try validator.eventDefinition(
+            from: Array(#"{"name":"Gig","date":"2027-01-01","total_seats":2.0}"#.utf8), generatedID: { "gen" })
+        #expect(wholeFloat.seatIDs == ["1", "2"])
         for body in [
             #"{"name":"Gig","date":"tomorrow","total_seats":3}"#,
             #"{"name":"Gig","date":"2027-01-01","total_seats":0}"#,
             #"{"name":"Gig","date":"2027-01-01","total_seats":1.5}"#,
             #"{"name":"","date":"2027-01-01","total_seats":3}"#,
+            #"{"name":"\f","date":"2027-01-01","total_seats":3}"#,
+            #"{"name":"G\u0000ig","date":"2027-01-01","total_seats":3}"#,
+            #"{"name":"Gig","venue":"H\u0000all","date":"2027-01-01","total_seats":3}"#,
+            #"{"event_id":"a/b","name":"Gig","date":"2027-01-01","total_seats":3}"#,
+            #"{"event_id":"..","name":"Gig","date":"2027-01-01","total_seats":3}"#,
             #"{"name":"Gig","date":"2027-01-01"}"#,
         ] {
             #expect(throws: ValidationError.self) {

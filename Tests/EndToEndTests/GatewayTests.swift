@@ -64,19 +64,18 @@ import Testing
     @Test func adminWithoutTokenIs401AndHammeringIsRateLimited() async throws {
         let unauthorized = try await gateway.send(.POST, "/api/admin/expire", body: "{}")
         #expect(unauthorized.status == .unauthorized || unauthorized.status == .tooManyRequests)
-        let statuses = try await withThrowingTaskGroup(of: (HTTPResponseStatus, [UInt8]).self) { group in
+        let replies = try await withThrowingTaskGroup(of: Gateway.Reply.self) { group in
             for _ in 0..<150 {
                 group.addTask {
-                    let reply = try await gateway.send(
+                    try await gateway.send(
                         .POST, "/api/admin/expire", body: "{}", headers: [("Authorization", "Bearer guess")])
-                    return (reply.status, reply.body)
                 }
             }
-            return try await group.reduce(into: [(HTTPResponseStatus, [UInt8])]()) { $0.append($1) }
+            return try await group.reduce(into: [Gateway.Reply]()) { $0.append($1) }
         }
-        #expect(statuses.allSatisfy { $0.0 == .unauthorized || $0.0 == .tooManyRequests })
-        let limited = try #require(statuses.first { $0.0 == .tooManyRequests })
-        let body = try #require(try JSONSerialization.jsonObject(with: Data(limited.1)) as? [String: Any])
-        #expect(body["code"] as? String == "rate_limited")
+        #expect(replies.allSatisfy { $0.status == .unauthorized || $0.status == .tooManyRequests })
+        let limited = try #require(replies.first { $0.status == .tooManyRequests })
+        try GatewayErrorTests.expectError(limited, .tooManyRequests, code: "rate_limited")
+        #expect(limited.headers.first(name: "Retry-After") == "1")
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Postgres
 import ReadAPI
+import SeatlineRuntime
 import Testing
 
 @Suite("read-api routes against the local stack's read DB")
@@ -273,6 +274,24 @@ struct ReadRoutesTests {
                 }
                 let anonymous = try await client.execute(uri: "/api/me/bookings", method: .get) { $0.status }
                 #expect(anonymous == .unauthorized)
+            }
+        }
+    }
+
+    @Test("/metrics counts the requests of each route by method and status")
+    func requestMetrics() async throws {
+        SeatlineMetrics.bootstrap()
+        try await withRouter { client, fixture in
+            try await client.execute(uri: "/api/events/\(fixture.gala)", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/events/no-such-event", method: .get) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                let labels = #"http_route="/api/events/{id}",http_request_method="GET",http_response_status_code="#
+                #expect(text.contains(#"hb_requests{\#(labels)"200"}"#))
+                #expect(text.contains(#"hb_requests{\#(labels)"404"}"#))
+                #expect(text.contains(#"http_server_request_duration_count{\#(labels)"200"}"#))
             }
         }
     }

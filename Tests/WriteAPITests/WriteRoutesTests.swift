@@ -43,11 +43,13 @@ struct Answer: Decodable {
     ) async throws {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware(logger: Logger(label: "test")))
-        let authenticator = RequestAuthenticator(
-            verifier: await TokenVerifier(keys: Self.keys, issuer: "seatline"), adminToken: Self.token)
-        WriteRoutes(publisher: publisher, authenticator: authenticator, settings: WriteRoutes.Settings())
+        WriteRoutes(publisher: publisher, authenticator: await Self.authenticator(), settings: WriteRoutes.Settings())
             .register(on: router)
         try await Application(router: router).test(.router) { client in try await body(client) }
+    }
+
+    static func authenticator() async -> RequestAuthenticator {
+        RequestAuthenticator(verifier: await TokenVerifier(keys: keys, issuer: "seatline"), adminToken: token)
     }
 
     static func bearer(_ user: String, role: UserRole = .user) async throws -> HTTPFields {
@@ -191,6 +193,24 @@ struct Answer: Decodable {
             ])
     }
 
+    @Test func metricsCountRequestsPerRouteAndStatus() async throws {
+        SeatlineMetrics.bootstrap()
+        let router = buildWriteRouter(
+            publisher: RecordingPublisher(), authenticator: await Self.authenticator(),
+            settings: WriteRoutes.Settings(),
+            checks: [], logger: Logger(label: "test"))
+        try await Application(router: router).test(.router) { client in
+            _ = try await post(client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#)
+            _ = try await post(client, "/api/book", "{")
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                let labels = #"http_route="/api/book",http_request_method="POST",http_response_status_code="#
+                #expect(text.contains(#"hb_requests{\#(labels)"202"}"#))
+                #expect(text.contains(#"hb_requests{\#(labels)"400"}"#))
+            }
+        }
+    }
+
     @Test func idempotencyKeyGivesOneBookingID() async throws {
         let publisher = RecordingPublisher()
         try await withApp(publisher) { client in
@@ -233,10 +253,14 @@ struct Answer: Decodable {
                 as: nil, headers: auth)
             #expect(created == .accepted)
             #expect(headers[.location] == "/api/events/gig")
+            let (_, encoded, _) = try await post(
+                client, "/api/admin/events", #"{"event_id":"gig? é","name":"Gig","date":"2027-01-01","total_seats":3}"#,
+                as: nil, headers: auth)
+            #expect(encoded[.location] == "/api/events/gig%3F%20%C3%A9")
             let (expired, _, _) = try await post(client, "/api/admin/expire", "", as: nil, headers: auth)
             #expect(expired == .accepted)
         }
-        #expect(publisher.commands.count == 2)
+        #expect(publisher.commands.count == 3)
         #expect(publisher.commands.last?.action == .expireHolds)
     }
 }

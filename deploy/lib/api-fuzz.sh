@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzzes the public API through the gateway with schemathesis, from the OpenAPI document the gateway serves at
+# /api/openapi.json. The document is validated first; then every operation gets its examples, boundary and
+# invalid inputs, random inputs, and stateful sequences along the document's links (create an event, read it; book
+# or hold, read the booking, confirm or cancel it). A response fails the run when it is a 5xx, when its status,
+# headers, content type or body are not what the document says, when invalid input is accepted or valid input
+# refused, or when a method a path does not serve is answered with anything but 405 and Allow.
+#
+#   deploy/lib/api-fuzz.sh                           against the stack of the current environment
+#   SEATLINE_FUZZ_SEED=N deploy/lib/api-fuzz.sh      the same inputs as the run that printed seed N
+#   SEATLINE_FUZZ_SECONDS=600 deploy/lib/api-fuzz.sh a longer run (default 100 seconds)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=deploy/lib/config.sh
+source "$repo/deploy/lib/config.sh"
+# shellcheck source=deploy/lib/install.sh
+source "$repo/deploy/lib/install.sh"
+
+install_api_fuzzer
+venv="$SEATLINE_CACHE/venv"
+gateway=${SEATLINE_GATEWAY_URL:-http://127.0.0.1:$SEATLINE_GATEWAY_PORT}
+seed=${SEATLINE_FUZZ_SEED:-$((RANDOM * 32768 + RANDOM))}
+seconds=${SEATLINE_FUZZ_SECONDS:-100}
+report="$SEATLINE_STATE/api-fuzz"
+rm -rf "$report" && mkdir -p "$report"
+
+curl -fsS "$gateway/api/openapi.json" >"$report/openapi.json"
+"$venv/bin/openapi-spec-validator" "$report/openapi.json"
+
+echo "api fuzz: seed $seed, $seconds s (replay: SEATLINE_FUZZ_SEED=$seed deploy/lib/api-fuzz.sh)"
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+checks+=,response_headers_conformance,negative_data_rejection,positive_data_acceptance,unsupported_method
+status=0
+# From the report folder, where schemathesis keeps what `st replay` needs.
+(cd "$report" && "$venv/bin/schemathesis" --config-file "$repo/deploy/lib/schemathesis.toml" \
+    run "$gateway/api/openapi.json" --url "$gateway" --header "Authorization: Bearer $SEATLINE_ADMIN_TOKEN" \
+    --checks "$checks" --seed "$seed" --max-time "$seconds" --no-color \
+    --report ndjson --report-ndjson-path "$report/events.ndjson") || status=$?
+
+# What was sent and checked, from the run's event log.
+"$venv/bin/python" - "$report/events.ndjson" <<'EOF'
+import collections, json, sys
+
+requests, statuses, checks = 0, collections.Counter(), collections.Counter()
+with open(sys.argv[1]) as events:
+    for line in events:
+        recorder = json.loads(line).get("ScenarioFinished", {}).get("recorder", {})
+        for interaction in (recorder.get("interactions") or {}).values():
+            requests += 1
+            response = interaction.get("response")
+            statuses[response["status_code"] if response else "no answer"] += 1
+        for results in (recorder.get("checks") or {}).values():
+            for check in results:
+                checks[check["name"], check["status"]] += 1
+print(f"api fuzz: {requests} requests; statuses " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=str)))
+for (name, outcome), count in sorted(checks.items()):
+    print(f"api fuzz: check {name} {outcome} {count}")
+EOF
+exit "$status"
