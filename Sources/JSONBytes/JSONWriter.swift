@@ -12,10 +12,13 @@ public struct JSONWriter: Sendable {
     /// Writes `{ ... }`, with fields written by `body`.
     public mutating func object(_ body: (inout ObjectWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        var object = ObjectWriter(writer: self)
-        self = JSONWriter()
+        // The bytes move to the object's writer and back, never shared: a second reference to the buffer, even a
+        // dead one kept to the end of the scope as in debug builds, makes the next append copy all of it, and a
+        // 100,000-seat map then took seconds to render.
+        var object = ObjectWriter(writer: JSONWriter(capacity: 0))
+        swap(&bytes, &object.writer.bytes)
         body(&object)
-        self = object.writer
+        swap(&bytes, &object.writer.bytes)
         bytes.append(UInt8(ascii: "}"))
     }
 

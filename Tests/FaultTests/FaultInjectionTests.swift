@@ -10,12 +10,14 @@ import Testing
 /// Bookings through the gateway while processes die: at seeded random moments one of write-api,
 /// worker, sync, read-api or Redis is killed with SIGKILL and started again, or a second worker is
 /// frozen with SIGSTOP past its lock TTL. Then everything is healed and the outcome is checked
-/// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the length,
-/// `SEATLINE_FAULT_SEED` replays a run.
+/// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the least length: the run goes on until
+/// it has injected `minimumFaults` too, since each restart takes longer on a busy machine (up to twice the
+/// length). `SEATLINE_FAULT_SEED` replays a run.
 @Suite(.serialized) struct FaultInjectionTests {
     static let environment = ProcessInfo.processInfo.environment
     let seconds = Int(environment["SEATLINE_FAULT_SECONDS"] ?? "") ?? 30
     let seed = UInt64(environment["SEATLINE_FAULT_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+    let minimumFaults = 20
     let gateway = LocalStack.gatewayURL
     let adminToken = LocalStack.adminToken
 
@@ -33,12 +35,14 @@ import Testing
 
         let outcome = ClientOutcome()
         let deadline = ContinuousClock.now + .seconds(seconds)
+        let latest = deadline + .seconds(seconds)
         let clients = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in 0..<8 {
                     group.addTask {
                         var index = 0
-                        while ContinuousClock.now < deadline {
+                        // `latest` too, so that clients stop even when the fault loop throws.
+                        while !outcome.stopped.withLock({ $0 }) && ContinuousClock.now < latest {
                             index += 1
                             let event = events[(client + index) % events.count]
                             let seat = (client * 7 + index * 13) % 60 + 1
@@ -59,7 +63,7 @@ import Testing
         var faults: [String] = []
         var thawed = ContinuousClock.now
         var thaws: [Task<Void, any Error>] = []
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline || (faults.count < minimumFaults && ContinuousClock.now < latest) {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
             let frozen = ContinuousClock.now < thawed
             let choices = ["write-api", "worker", "sync", "read-api", "redis"] + (frozen ? [] : ["freeze-worker"])
@@ -82,6 +86,7 @@ import Testing
             }
             faults.append(fault)
         }
+        outcome.stopped.withLock { $0 = true }
         try await clients.value
         for thaw in thaws { try await thaw.value }
         kill(extraWorker.processIdentifier, SIGKILL)
@@ -94,7 +99,7 @@ import Testing
             fault suite: seed \(seed), \(faults.count) faults injected (\(Dictionary(grouping: faults, by: { $0 }).mapValues(\.count))), \
             \(outcome.sent.withLock { $0 }) requests, \(ids.count) accepted, lost = \(report.lost), doubles = \(report.doubles)
             """)
-        #expect(faults.count >= 20)
+        #expect(faults.count >= minimumFaults)
         #expect(!ids.isEmpty)
         #expect(report.lost == 0)
         #expect(report.doubles == 0)
@@ -129,8 +134,9 @@ import Testing
     }
 }
 
-/// What the clients saw: requests answered, and the ids of the accepted bookings.
+/// What the clients saw: requests answered, and the ids of the accepted bookings; and when to stop.
 final class ClientOutcome: Sendable {
+    let stopped = Mutex(false)
     let sent = Mutex(0)
     let accepted = Mutex<[String]>([])
 }
