@@ -92,6 +92,7 @@ let package = Package(
             name: "Accounts",
             dependencies: [
                 "BookingDomain", "Identity", "JSONBytes", "Postgres", "SeatlineRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -141,6 +142,8 @@ let package = Package(
         .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AccountsTests", dependencies: ["Accounts", "BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
         // The load generator's reply parser and pool bookkeeping, and short runs against the stack.
         .testTarget(

@@ -19,29 +19,35 @@ struct Credentials: Sendable {
 enum AccountRequests {
     /// Passwords shorter than this are refused at registration.
     static let minimumPasswordLength = 10
-    /// bcrypt reads at most 72 bytes; a longer password is refused rather than silently cut.
-    static let maximumPasswordBytes = 72
+    /// Room for any passphrase; bcrypt's 72-byte limit does not apply, see `PasswordHasher`.
+    static let maximumPasswordLength = 256
     static let maximumNameLength = 200
 
     static func registration(_ body: [UInt8]) throws(ValidationError) -> Registration {
         let object = try object(body, allowed: ["email", "password", "name"])
+        let name: String
+        switch object["name"] {
+        case .string(let value): name = value
+        case nil: name = ""
+        default: throw ValidationError(code: "invalid_field", message: "name must be a string")
+        }
         return try registration(
-            email: try string(object, "email"), password: try string(object, "password"),
-            name: object["name"] == nil ? "" : try string(object, "name"))
+            email: try string(object, "email"), password: try string(object, "password"), name: name)
     }
 
     /// A registration from its three fields, however they arrived (a body, `seatline accounts create-admin`).
+    /// Lengths count Unicode scalars, as JSON Schema's `minLength` and `maxLength` in the API document do.
     static func registration(email: String, password: String, name: String) throws(ValidationError) -> Registration {
-        guard password.count >= minimumPasswordLength else {
+        guard password.unicodeScalars.count >= minimumPasswordLength else {
             throw ValidationError(
                 code: "weak_password", message: "password must have at least \(minimumPasswordLength) characters")
         }
-        guard password.utf8.count <= maximumPasswordBytes else {
+        guard password.unicodeScalars.count <= maximumPasswordLength else {
             throw ValidationError(
-                code: "invalid_field", message: "password may have at most \(maximumPasswordBytes) bytes")
+                code: "invalid_field", message: "password may have at most \(maximumPasswordLength) characters")
         }
         let name = name.trimmingCharacters(in: .whitespaces)
-        guard name.count <= maximumNameLength,
+        guard name.unicodeScalars.count <= maximumNameLength,
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw ValidationError(
@@ -67,7 +73,7 @@ enum AccountRequests {
         let email = normalized(text)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let isValid =
-            email.utf8.count <= 254 && parts.count == 2 && (1...64).contains(parts[0].utf8.count)
+            email.unicodeScalars.count <= 254 && parts.count == 2 && (1...64).contains(parts[0].unicodeScalars.count)
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
             && !email.unicodeScalars.contains {
