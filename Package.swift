@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // C libraries. librdkafka comes from deploy/stack's own >= 2.2 build (Debian 12's 2.0.2
@@ -41,7 +44,10 @@ let package = Package(
         ),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", "Digest", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CHiredis", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -50,20 +56,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // SHA-1 for names (version 5 UUIDs, Redis script hashes); Foundation on Linux has no digests.
-        .target(name: "Digest", swiftSettings: swiftSettings),
-
         // JSON read and written straight from and to bytes, for the hot paths where Foundation's coders cost most.
         .target(name: "JSONBytes", swiftSettings: swiftSettings),
 
         // The booking domain: commands, seats, decisions, journal entries, validation. No I/O.
-        .target(name: "BookingDomain", dependencies: ["Digest", "JSONBytes"], swiftSettings: swiftSettings),
+        .target(
+            name: "BookingDomain",
+            dependencies: ["JSONBytes", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Access tokens: claims, signing keys, local verification (jwt-kit). No I/O.
+        .target(
+            name: "Identity",
+            dependencies: ["JSONBytes", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: swiftSettings
+        ),
 
         // What every role shares: configuration, HTTP plumbing, health and metrics, schema.
         .target(
             name: "SeatlineRuntime",
             dependencies: [
-                "BookingDomain", "JSONBytes", "Postgres", "Redis", "Kafka",
+                "BookingDomain", "Identity", "JSONBytes", "Postgres", "Redis", "Kafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -74,6 +88,16 @@ let package = Package(
         ),
 
         // One module per role.
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "BookingDomain", "Identity", "JSONBytes", "Postgres", "SeatlineRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WriteAPI",
             dependencies: ["JSONBytes", "SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
@@ -87,7 +111,7 @@ let package = Package(
         .target(
             name: "LoadGenerator",
             dependencies: [
-                "JSONBytes", "Postgres",
+                "Identity", "JSONBytes", "Postgres",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "seatline",
             dependencies: [
-                "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI", "LoadGenerator",
+                "Accounts", "Identity", "SeatlineRuntime", "WriteAPI", "Worker", "Sync", "ReadAPI", "LoadGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -109,7 +133,7 @@ let package = Package(
         // What the integration tests share: the local stack's endpoints, its script, scratch read models.
         .target(
             name: "SeatlineTestSupport",
-            dependencies: ["Postgres", "SeatlineRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Identity", "Postgres", "SeatlineRuntime", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SeatlineTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -117,11 +141,16 @@ let package = Package(
         // Unit tests: no servers.
         .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"], swiftSettings: swiftSettings),
         .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AccountsTests", dependencies: ["Accounts", "BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
         // The load generator's reply parser and pool bookkeeping, and short runs against the stack.
         .testTarget(
             name: "LoadGeneratorTests",
-            dependencies: ["LoadGenerator", "SeatlineTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "Identity", "LoadGenerator", "SeatlineTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "SeatlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "SeatlineTestSupport"], swiftSettings: swiftSettings),
@@ -133,13 +162,13 @@ let package = Package(
         .testTarget(
             name: "ReadAPITests",
             dependencies: [
-                "ReadAPI", "SeatlineRuntime", "SeatlineTestSupport",
+                "Identity", "ReadAPI", "SeatlineRuntime", "SeatlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WriteAPITests",
-            dependencies: ["WriteAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["WriteAPI", "Identity", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-import Digest
+import Crypto
 public import Foundation
 
 /// The booking id a retried request must get again: a name-based (version 5) UUID of the user and
@@ -9,7 +9,7 @@ public enum IdempotencyKey {
     public static func bookingID(userID: String, key: String) -> UUID {
         // The user id is length-prefixed so ("ab", "c") and ("a", "bc") name different bookings.
         let name = Array("\(userID.utf8.count):\(userID)|\(key)".utf8)
-        var digest = SHA1.hash(namespace + name)
+        var digest = Array(Insecure.SHA1.hash(data: namespace + name))
         digest[6] = (digest[6] & 0x0F) | 0x50
         digest[8] = (digest[8] & 0x3F) | 0x80
         return UUID(

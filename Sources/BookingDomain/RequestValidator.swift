@@ -3,15 +3,26 @@ import JSONBytes
 
 /// A request refused before anything was enqueued: a 4xx with a human message and a machine code.
 public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Whether the request is malformed or well-formed but not the sender's to make.
+    public enum Kind: Sendable {
+        /// Malformed: 400.
+        case invalid
+        /// Asks to act for someone else: 403.
+        case forbidden
+    }
+
     /// The machine-readable code, e.g. `missing_field`.
     public let code: String
     /// What is wrong, for a person.
     public let message: String
+    /// Malformed or not permitted.
+    public let kind: Kind
 
     /// Creates an error.
-    public init(code: String, message: String) {
+    public init(code: String, message: String, kind: Kind = .invalid) {
         self.code = code
         self.message = message
+        self.kind = kind
     }
 
     /// The message.
@@ -45,10 +56,11 @@ public struct RequestValidator: Sendable {
         self.limits = limits
     }
 
-    /// `{"userId","eventId","seatId"}` or `{"userId","eventId","seatIds":[...]}`.
-    public func seatRequest(from body: [UInt8]) throws(ValidationError) -> SeatRequest {
+    /// `{"eventId","seatId"}` or `{"eventId","seatIds":[...]}` from the verified user `userID`; a `userId` in the
+    /// body (older clients send one) must name that same user.
+    public func seatRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
         let object = try jsonObject(body, allowed: ["userId", "eventId", "seatId", "seatIds"])
-        let userID = try identifier(object, "userId")
+        try checkClaimedUser(object, is: userID)
         let eventID = try identifier(object, "eventId")
         let seatIDs: [String]
         switch (object["seatId"], object["seatIds"]) {
@@ -64,13 +76,24 @@ public struct RequestValidator: Sendable {
         return SeatRequest(userID: userID, eventID: eventID, seatIDs: seatIDs)
     }
 
-    /// `{"userId"}` for a confirm or cancel of the booking named in the path.
-    public func bookingReference(bookingID: String, from body: [UInt8]) throws(ValidationError) -> BookingReference {
+    /// A confirm or cancel by the verified user `userID` of the booking named in the path; the body is empty
+    /// or `{"userId"}` naming that same user.
+    public func bookingReference(
+        bookingID: String, from body: [UInt8], userID: String
+    ) throws(ValidationError) -> BookingReference {
         guard let id = UUID(uuidString: bookingID) else {
             throw ValidationError(code: "invalid_booking_id", message: "the booking id in the path is not a booking id")
         }
-        let object = try jsonObject(body, allowed: ["userId"])
-        return BookingReference(bookingID: id, userID: try identifier(object, "userId"))
+        if !body.isEmpty { try checkClaimedUser(try jsonObject(body, allowed: ["userId"]), is: userID) }
+        return BookingReference(bookingID: id, userID: userID)
+    }
+
+    private func checkClaimedUser(_ object: [String: JSONValue], is userID: String) throws(ValidationError) {
+        guard object["userId"] != nil else { return }
+        guard try identifier(object, "userId") == userID else {
+            throw ValidationError(
+                code: "user_mismatch", message: "userId must be the user the access token names", kind: .forbidden)
+        }
     }
 
     /// `{"event_id"?,"name","date","venue"?,"seats":[...]}` or with `"total_seats":N` (seats named 1…N).

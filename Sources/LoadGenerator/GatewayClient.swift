@@ -21,10 +21,12 @@ struct GatewayClient: Sendable {
         self.adminToken = adminToken
     }
 
-    /// The bytes of one request.
-    func request(_ method: HTTPMethod, _ path: String, json: String? = nil, admin: Bool = false) -> ByteBuffer {
+    /// The bytes of one request, sent with the admin token or a user's `bearer` token.
+    func request(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, admin: Bool = false, bearer: String? = nil
+    ) -> ByteBuffer {
         var head = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
-        if admin { head += "Authorization: Bearer \(adminToken)\r\n" }
+        if let token = admin ? adminToken : bearer { head += "Authorization: Bearer \(token)\r\n" }
         if let json {
             head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n" + json
         } else {
@@ -63,7 +65,7 @@ struct GatewayClient: Sendable {
 
     /// The booking's status on the read side, or nil while it is not there yet or still pending.
     func finalStatus(of bookingID: String) async throws -> String? {
-        let reply = try await send(.GET, "/api/bookings/\(bookingID)")
+        let reply = try await send(.GET, "/api/bookings/\(bookingID)", admin: true)
         guard reply.status == 200, case .string(let status)? = try reply.jsonField("status"), status != "PENDING"
         else { return nil }
         return status

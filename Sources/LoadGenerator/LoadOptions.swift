@@ -1,3 +1,5 @@
+public import Identity
+
 /// What `seatline load` runs.
 public struct LoadOptions: Sendable {
     /// The traffic shape.
@@ -14,8 +16,14 @@ public struct LoadOptions: Sendable {
     public var scenario = Scenario.flashSale
     /// The gateway.
     public var gatewayURL = "http://127.0.0.1:8080"
-    /// The admin token, to create the events.
+    /// The admin token, to create the events and read outcomes.
     public var adminToken = "local-admin-token"
+    /// The stack's token keys: the run signs a token for each synthetic user instead of registering them.
+    public var tokenKeys: TokenKeys?
+    /// The stack's token issuer.
+    public var tokenIssuer = "seatline"
+    /// Synthetic users the booking requests come from in turn, each with a token of its own.
+    public var users = 10_000
     /// The write DB, for the end-of-run verification.
     public var writeDatabaseURL = "postgresql://seatline:seatline@127.0.0.1:55432/seatline_write"
     /// The read DB, for the end-of-run verification.

@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import Identity
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -27,6 +28,7 @@ public struct LoadRun: Sendable {
         let eventIDs = (0..<(options.scenario == .spread ? options.events : 1)).map { "load-\(tag)-\($0)" }
         logger.notice("creating events", metadata: ["events": "\(eventIDs.count)", "seats": "\(options.seats)"])
         for id in eventIDs { try await gateway.createEvent(id: id, seats: options.seats) }
+        let tokens = try await userTokens()
 
         let tally = Tally()
         let sampleEvery = max(1, options.totalRequests / max(1, options.visibilitySample))
@@ -37,7 +39,7 @@ public struct LoadRun: Sendable {
         let progress = Task { await reportProgress(tally, start: start) }
         async let followed: Void = follow(sampled, gateway: gateway, tally: tally)
 
-        await drive(gateway: gateway, eventIDs: eventIDs, tally: tally) { accepted, index in
+        await drive(gateway: gateway, eventIDs: eventIDs, tokens: tokens, tally: tally) { accepted, index in
             if index % sampleEvery == 0 { sampledSink.yield(accepted) }
         }
         sampledSink.finish()
@@ -65,14 +67,15 @@ public struct LoadRun: Sendable {
     /// latency measured from each request's intended start so a stall is not hidden). A request that got
     /// no reply (the connection failed) counts under status 0.
     private func drive(
-        gateway: GatewayClient, eventIDs: [String], tally: Tally,
+        gateway: GatewayClient, eventIDs: [String], tokens: [String], tally: Tally,
         onAccepted: @escaping @Sendable (Accepted, Int) -> Void
     ) async {
         let pacer = RequestPacer(
             total: options.totalRequests, rate: options.rate, concurrency: options.concurrency,
             eventLoop: gateway.connections.eventLoop
         ) { index, intended in
-            gateway.connections.execute(request(index, gateway: gateway, eventIDs: eventIDs)).map { reply in
+            gateway.connections.execute(request(index, gateway: gateway, eventIDs: eventIDs, tokens: tokens)).map {
+                reply in
                 tally.record(status: reply.status, latency: .now - intended, start: intended)
                 guard reply.status == 202, case .string(let id)? = try? reply.jsonField("bookingId") else { return }
                 let accepted = Accepted(bookingID: id, sentAt: intended)
@@ -85,9 +88,24 @@ public struct LoadRun: Sendable {
         await pacer.run()
     }
 
-    /// Request `index` of the scenario: a seat map read, or a booking of one seat (in a flash sale, a
-    /// `hotShare` of them aim at the hot block).
-    private func request(_ index: Int, gateway: GatewayClient, eventIDs: [String]) -> ByteBuffer {
+    /// One token per synthetic user, signed here with the stack's key: registering and logging in that many
+    /// users would measure bcrypt, not bookings.
+    private func userTokens() async throws -> [String] {
+        guard options.scenario != .readHeavy else { return [] }
+        guard let keys = options.tokenKeys else {
+            throw LoadError("booking scenarios need the stack's token key (SEATLINE_TOKEN_SIGNING_KEY)")
+        }
+        let issuer = await TokenIssuer(keys: keys, issuer: options.tokenIssuer, lifetime: .seconds(24 * 3600))
+        var tokens: [String] = []
+        for user in 0..<max(1, min(options.users, options.totalRequests)) {
+            tokens.append(try await issuer.token(for: VerifiedIdentity(userID: "load-user-\(user)", role: .user)))
+        }
+        return tokens
+    }
+
+    /// Request `index` of the scenario: a seat map read, or a booking of one seat by the next synthetic user (in
+    /// a flash sale, a `hotShare` of them aim at the hot block).
+    private func request(_ index: Int, gateway: GatewayClient, eventIDs: [String], tokens: [String]) -> ByteBuffer {
         var random = SystemRandomNumberGenerator()
         let event = eventIDs[Int.random(in: 0..<eventIDs.count, using: &random)]
         if options.scenario == .readHeavy {
@@ -100,7 +118,8 @@ public struct LoadRun: Sendable {
             seat = Int.random(in: 1...options.seats, using: &random)
         }
         return gateway.request(
-            .POST, "/api/book", json: #"{"userId":"load-user-\#(index)","eventId":"\#(event)","seatId":"\#(seat)"}"#)
+            .POST, "/api/book", json: #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#,
+            bearer: tokens[index % tokens.count])
     }
 
     /// Polls each sampled booking until the read side shows its final status. Enough followers run

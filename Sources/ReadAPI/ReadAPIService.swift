@@ -1,4 +1,5 @@
 import Hummingbird
+import Identity
 public import Logging
 import Postgres
 public import SeatlineRuntime
@@ -15,8 +16,11 @@ public enum ReadAPIService {
         database.applicationName = "seatline-read-api"
         let views = PostgresClient(configuration: database, logger: logger)
         let feed = SeatChangeFeed(views: views, logger: logger)
+        let authenticator = RequestAuthenticator(
+            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
+            adminToken: configuration.adminToken)
         let app = Application(
-            router: buildReadRouter(views: views, feed: feed, logger: logger),
+            router: buildReadRouter(views: views, feed: feed, authenticator: authenticator, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
                 serverName: nil),

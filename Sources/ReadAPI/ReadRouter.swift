@@ -1,11 +1,12 @@
 public import Hummingbird
 public import Logging
 public import Postgres
-import SeatlineRuntime
+public import SeatlineRuntime
 
-/// The read-api's routes over `views` (the read DB), with `feed` for live streams and cache invalidation.
+/// The read-api's routes over `views` (the read DB), with `feed` for live streams and cache invalidation, and
+/// `authenticator` for bookings, which only their owners and administrators may read.
 public func buildReadRouter(
-    views: PostgresClient, feed: SeatChangeFeed, logger: Logger
+    views: PostgresClient, feed: SeatChangeFeed, authenticator: RequestAuthenticator, logger: Logger
 ) -> Router<BasicRequestContext> {
     let router = Router()
     router.addSeatlineMiddleware(logger: logger)
@@ -15,6 +16,6 @@ public func buildReadRouter(
         views: views, feed: feed, seatMaps: ViewCache(maxAge: .seconds(1)), listings: ViewCache(maxAge: .seconds(1))
     ).register(on: router)
     SeatStreamController(views: views, feed: feed).register(on: router)
-    BookingController(views: views).register(on: router)
+    BookingController(views: views, authenticator: authenticator).register(on: router)
     return router
 }

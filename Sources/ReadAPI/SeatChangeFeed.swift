@@ -126,7 +126,7 @@ public final class SeatChangeFeed: Service, Sendable {
             while true {
                 let rows = try await views.query(
                     """
-                    SELECT position, event_id, seat_id, status, user_id, iso8601_utc(held_until)
+                    SELECT position, event_id, seat_id, status, iso8601_utc(held_until)
                     FROM seat_changes WHERE position > \(position) ORDER BY position LIMIT \(Self.pageSize)
                     """)
                 for row in rows {
@@ -134,8 +134,8 @@ public final class SeatChangeFeed: Service, Sendable {
                     let eventID = try row.decode(String.self, at: 1)
                     let frame = SeatStreamFrame.seatUpdate(
                         position: position, eventID: eventID, seatID: try row.decode(String.self, at: 2),
-                        status: try row.decode(String.self, at: 3), userID: try row.decodeIfPresent(String.self, at: 4),
-                        heldUntil: try row.decodeIfPresent(String.self, at: 5))
+                        status: try row.decode(String.self, at: 3),
+                        heldUntil: try row.decodeIfPresent(String.self, at: 4))
                     let subscribers = registry.withLock { $0.subscribers(of: eventID) }
                     deliver(.change(position: position, frame: frame), to: subscribers)
                 }

@@ -13,7 +13,6 @@ final class SeatMap: Sendable {
     struct Seat: Sendable {
         let seatID: String
         let status: String
-        let userID: String?
         /// ISO 8601, for held seats only.
         let heldUntil: String?
         let heldUntilMilliseconds: Int64?
@@ -60,7 +59,7 @@ final class SeatMap: Sendable {
             guard let first = event.rows.first else { return nil }
             let result = try await connection.query(
                 """
-                SELECT seat_id, status, user_id, iso8601_utc(held_until), (extract(epoch FROM held_until) * 1000)::bigint
+                SELECT seat_id, status, iso8601_utc(held_until), (extract(epoch FROM held_until) * 1000)::bigint
                 FROM seat_view WHERE event_id = \(eventID) AND position IS NOT NULL
                 ORDER BY position
                 """)
@@ -72,9 +71,8 @@ final class SeatMap: Sendable {
                 seats.append(
                     Seat(
                         seatID: try row.decode(String.self, at: 0), status: status,
-                        userID: try row.decodeIfPresent(String.self, at: 2),
-                        heldUntil: held ? try row.decodeIfPresent(String.self, at: 3) : nil,
-                        heldUntilMilliseconds: held ? try row.decodeIfPresent(Int64.self, at: 4) : nil))
+                        heldUntil: held ? try row.decodeIfPresent(String.self, at: 2) : nil,
+                        heldUntilMilliseconds: held ? try row.decodeIfPresent(Int64.self, at: 3) : nil))
             }
             return try SeatMap(row: first, eventID: eventID, seats: seats)
         }
@@ -106,7 +104,8 @@ final class SeatMap: Sendable {
                     element.object { seatFields in
                         seatFields.field("seat_id", seat.seatID)
                         seatFields.field("status", seat.status)
-                        seatFields.field("user_id", seat.userID)
+                        // Public and the same for every reader (so the gateway may cache it): never who holds a seat.
+                        seatFields.field("user_id", nil)
                         if let heldUntil = seat.heldUntil, let milliseconds = seat.heldUntilMilliseconds {
                             seatFields.field("held_until", heldUntil)
                             let remaining = milliseconds - nowMilliseconds

@@ -70,7 +70,7 @@ struct SeatStreamController: Sendable {
         while true {
             let rows = try await views.query(
                 """
-                SELECT position, seat_id, status, user_id, iso8601_utc(held_until)
+                SELECT position, seat_id, status, iso8601_utc(held_until)
                 FROM seat_changes WHERE event_id = \(eventID) AND position > \(last)
                 ORDER BY position LIMIT \(replayPageSize)
                 """)
@@ -79,8 +79,8 @@ struct SeatStreamController: Sendable {
                 try await writer.write(
                     SeatStreamFrame.seatUpdate(
                         position: last, eventID: eventID, seatID: try row.decode(String.self, at: 1),
-                        status: try row.decode(String.self, at: 2), userID: try row.decodeIfPresent(String.self, at: 3),
-                        heldUntil: try row.decodeIfPresent(String.self, at: 4)))
+                        status: try row.decode(String.self, at: 2),
+                        heldUntil: try row.decodeIfPresent(String.self, at: 3)))
             }
             if rows.rows.count < replayPageSize { return last }
         }

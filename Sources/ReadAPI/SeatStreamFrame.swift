@@ -9,16 +9,17 @@ enum SeatStreamFrame {
     /// Sent every heartbeat interval, so idle connections stay open and dead ones are noticed.
     static let heartbeat = ByteBuffer(string: ": heartbeat\n\n")
 
-    /// `event: seat_update`, `id: <position>`, `data: {"event_id","seat_id","status","user_id","held_until"}`.
+    /// `event: seat_update`, `id: <position>`, `data: {"event_id","seat_id","status","user_id","held_until"}`;
+    /// `user_id` is always null: the stream is public, like the seat map.
     static func seatUpdate(
-        position: Int64, eventID: String, seatID: String, status: String, userID: String?, heldUntil: String?
+        position: Int64, eventID: String, seatID: String, status: String, heldUntil: String?
     ) -> ByteBuffer {
         var writer = JSONWriter(capacity: 160)
         writer.object { fields in
             fields.field("event_id", eventID)
             fields.field("seat_id", seatID)
             fields.field("status", status)
-            fields.field("user_id", userID)
+            fields.field("user_id", nil)
             fields.field("held_until", heldUntil)
         }
         var buffer = ByteBuffer()

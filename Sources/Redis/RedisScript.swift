@@ -1,4 +1,4 @@
-import Digest
+import Crypto
 
 /// A Lua script run with `EVALSHA`, identified by the SHA-1 of its source as Redis computes it.
 public struct RedisScript: Sendable {
@@ -10,6 +10,8 @@ public struct RedisScript: Sendable {
     /// Creates a script from its Lua source.
     public init(_ source: String) {
         self.source = source
-        self.sha1 = SHA1.hexDigest(of: Array(source.utf8))
+        self.sha1 = Insecure.SHA1.hash(data: Array(source.utf8)).map { byte in
+            byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }.joined()
     }
 }

@@ -23,9 +23,9 @@ public struct APIError: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    /// A refused request body: 400 with the validator's code.
+    /// A refused request body: 400 (403 for acting as someone else) with the validator's code.
     public init(_ error: ValidationError) {
-        self.init(.badRequest, code: error.code, message: error.message)
+        self.init(error.status, code: error.code, message: error.message)
     }
 
     /// The JSON response.
@@ -59,8 +59,13 @@ public struct APIError: HTTPResponseError, Sendable {
 }
 
 extension ValidationError: HTTPResponseError {
-    /// A refused body is the client's to fix.
-    public var status: HTTPResponse.Status { .badRequest }
+    /// A refused body is the client's to fix; acting for another user is not permitted at all.
+    public var status: HTTPResponse.Status {
+        switch kind {
+        case .invalid: .badRequest
+        case .forbidden: .forbidden
+        }
+    }
 
     /// The same JSON every error has.
     public func response(from request: Request, context: some RequestContext) throws -> Response {

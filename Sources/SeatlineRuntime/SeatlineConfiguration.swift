@@ -1,5 +1,6 @@
 public import BookingDomain
 public import Foundation
+public import Identity
 
 /// Every setting of every role, read from the environment in one place. Each default works on the
 /// local stack (`deploy/stack up`); docker-compose sets the same names.
@@ -26,6 +27,17 @@ public struct SeatlineConfiguration: Sendable {
     public var kafkaDeliveryTimeout = Duration.seconds(5)
     /// `SEATLINE_ADMIN_TOKEN`: the bearer token of the admin endpoints; empty means admin is closed.
     public var adminToken = ""
+    /// `SEATLINE_TOKEN_SIGNING_KEY`: `kid:base64-secret`, the HMAC key access tokens are signed and verified with.
+    /// No default: the local stack generates one at first start, compose takes it from the environment.
+    public var tokenSigningKey = ""
+    /// `SEATLINE_TOKEN_VERIFICATION_KEYS`: `kid:base64-secret,…`, earlier keys still accepted during a rotation.
+    public var tokenVerificationKeys = ""
+    /// `SEATLINE_TOKEN_ISSUER`: the `iss` of issued tokens, the only one accepted.
+    public var tokenIssuer = "seatline"
+    /// `SEATLINE_TOKEN_TTL_SECONDS`: how long an access token is accepted.
+    public var tokenLifetime = Duration.seconds(3600)
+    /// `SEATLINE_PASSWORD_HASH_COST`: bcrypt's cost factor for stored passwords (10 at least).
+    public var passwordHashCost = 10
     /// `SEATLINE_REQUEST_TTL_SECONDS`: a command not processed within this time is rejected as `expired_request`.
     public var requestTimeToLive = Duration.seconds(120)
     /// `SEATLINE_HOLD_SECONDS`: how long a hold lasts.
@@ -63,6 +75,14 @@ public struct SeatlineConfiguration: Sendable {
         try reader.read("SEATLINE_KAFKA_GROUP", into: &configuration.kafkaGroup)
         try reader.read("SEATLINE_KAFKA_DELIVERY_TIMEOUT_MS", milliseconds: &configuration.kafkaDeliveryTimeout)
         try reader.read("SEATLINE_ADMIN_TOKEN", into: &configuration.adminToken)
+        try reader.read("SEATLINE_TOKEN_SIGNING_KEY", into: &configuration.tokenSigningKey)
+        try reader.read("SEATLINE_TOKEN_VERIFICATION_KEYS", into: &configuration.tokenVerificationKeys)
+        try reader.read("SEATLINE_TOKEN_ISSUER", into: &configuration.tokenIssuer)
+        try reader.read("SEATLINE_TOKEN_TTL_SECONDS", seconds: &configuration.tokenLifetime)
+        try reader.read("SEATLINE_PASSWORD_HASH_COST", into: &configuration.passwordHashCost)
+        guard (10...16).contains(configuration.passwordHashCost) else {
+            throw ConfigurationError(name: "SEATLINE_PASSWORD_HASH_COST", expected: "between 10 and 16")
+        }
         try reader.read("SEATLINE_REQUEST_TTL_SECONDS", seconds: &configuration.requestTimeToLive)
         try reader.read("SEATLINE_HOLD_SECONDS", seconds: &configuration.holdDuration)
         try reader.read("SEATLINE_MAX_SEATS_PER_REQUEST", into: &configuration.maxSeatsPerRequest)
@@ -72,6 +92,17 @@ public struct SeatlineConfiguration: Sendable {
         try reader.read("SEATLINE_MIGRATIONS_DIRECTORY", into: &configuration.migrationsDirectory)
         try reader.read("SEATLINE_LOG_LEVEL", into: &configuration.logLevel)
         return configuration
+    }
+
+    /// The token keys, refused with the variable's name (never its value) when missing or unusable.
+    public func tokenKeys() throws(ConfigurationError) -> TokenKeys {
+        do {
+            return try TokenKeys(signing: tokenSigningKey, verificationOnly: tokenVerificationKeys)
+        } catch {
+            throw ConfigurationError(
+                name: "SEATLINE_TOKEN_SIGNING_KEY and SEATLINE_TOKEN_VERIFICATION_KEYS",
+                expected: "kid:base64-secret with at least 32 bytes of secret, distinct key ids (\(error.message))")
+        }
     }
 
     /// The request limits write-api applies.

@@ -1,4 +1,5 @@
 import Hummingbird
+import Identity
 import Kafka
 public import Logging
 public import SeatlineRuntime
@@ -16,13 +17,13 @@ public enum WriteAPIService {
         settings.limits = configuration.requestLimits
         settings.holdDuration = configuration.holdDuration
         settings.requestTimeToLive = configuration.requestTimeToLive
-        settings.adminToken = configuration.adminToken
-        if configuration.adminToken.isEmpty {
-            logger.warning("SEATLINE_ADMIN_TOKEN is empty: the admin endpoints answer 401 to everyone")
-        }
+        let authenticator = RequestAuthenticator(
+            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
+            adminToken: configuration.adminToken)
 
         let router = buildWriteRouter(
-            publisher: KafkaCommandPublisher(producer: producer, topic: topic), settings: settings,
+            publisher: KafkaCommandPublisher(producer: producer, topic: topic), authenticator: authenticator,
+            settings: settings,
             checks: [.init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) }], logger: logger)
 
         let app = Application(

@@ -2,9 +2,10 @@ public import BookingDomain
 public import Foundation
 import HTTPTypes
 public import Hummingbird
+import Identity
 import JSONBytes
 import Metrics
-import SeatlineRuntime
+public import SeatlineRuntime
 
 /// The write side of the public API: every command is validated, published, and answered 202 only
 /// after the broker acknowledged it.
@@ -17,8 +18,6 @@ public struct WriteRoutes: Sendable {
         public var holdDuration = Duration.seconds(600)
         /// How long a command may wait for the worker before it is rejected.
         public var requestTimeToLive = Duration.seconds(120)
-        /// The admin bearer token; empty closes the admin endpoints.
-        public var adminToken = ""
         /// Body size limit of booking commands.
         public var maxBodyBytes = 16 * 1024
         /// Body size limit of admin event creation (seat lists can be long).
@@ -29,6 +28,7 @@ public struct WriteRoutes: Sendable {
     }
 
     private let publisher: any CommandPublisher
+    private let authenticator: RequestAuthenticator
     private let settings: Settings
     private let validator: RequestValidator
     private let now: @Sendable () -> Date
@@ -36,9 +36,13 @@ public struct WriteRoutes: Sendable {
     private let refused = Counter(label: "seatline_write_requests_refused_total")
     private let unavailable = Counter(label: "seatline_write_broker_unavailable_total")
 
-    /// Routes publishing through `publisher`.
-    public init(publisher: any CommandPublisher, settings: Settings, now: @escaping @Sendable () -> Date = Date.init) {
+    /// Routes publishing through `publisher` the commands of the users `authenticator` verifies.
+    public init(
+        publisher: any CommandPublisher, authenticator: RequestAuthenticator, settings: Settings,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.publisher = publisher
+        self.authenticator = authenticator
         self.settings = settings
         self.validator = RequestValidator(limits: settings.limits)
         self.now = now
@@ -47,14 +51,16 @@ public struct WriteRoutes: Sendable {
     /// Adds the routes.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.post("/api/book") { request, context in
-            try await accept(request, context: context) { request, context in
-                let seats = try validator.seatRequest(from: try await body(of: request, limit: settings.maxBodyBytes))
+            try await accept(request, context: context) { request, context, user in
+                let seats = try validator.seatRequest(
+                    from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
                 return (try bookingID(for: seats.userID, request), .book(seats))
             }
         }
         router.post("/api/holds") { request, context in
-            try await accept(request, context: context) { request, context in
-                let seats = try validator.seatRequest(from: try await body(of: request, limit: settings.maxBodyBytes))
+            try await accept(request, context: context) { request, context, user in
+                let seats = try validator.seatRequest(
+                    from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
                 let seconds = Int(settings.holdDuration.components.seconds)
                 return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: seconds))
             }
@@ -64,16 +70,17 @@ public struct WriteRoutes: Sendable {
         ]
         for (verb, action) in bookingActions {
             router.post("/api/bookings/{id}/\(verb)") { request, context in
-                try await accept(request, context: context) { request, context in
+                try await accept(request, context: context) { request, context, user in
                     let reference = try validator.bookingReference(
                         bookingID: context.parameters.get("id") ?? "",
-                        from: try await body(of: request, limit: settings.maxBodyBytes))
+                        from: try await body(of: request, limit: settings.maxBodyBytes, optional: true),
+                        userID: user.userID)
                     return (reference.bookingID, action(reference))
                 }
             }
         }
         router.post("/api/admin/events") { request, context in
-            try authorizeAdmin(request)
+            _ = try await authenticator.admin(request)
             let definition = try validator.eventDefinition(
                 from: try await body(of: request, limit: settings.maxAdminBodyBytes),
                 generatedID: { UUID.random().uuidString.lowercased() })
@@ -88,7 +95,7 @@ public struct WriteRoutes: Sendable {
                 .accepted, writer.bytes, headers: [.location: "/api/events/\(Self.pathSegment(definition.eventID))"])
         }
         router.post("/api/admin/expire") { request, context in
-            try authorizeAdmin(request)
+            _ = try await authenticator.admin(request)
             try await publish(.expireHolds, id: UUID.random())
             var writer = JSONWriter()
             writer.object {
@@ -99,12 +106,20 @@ public struct WriteRoutes: Sendable {
         }
     }
 
-    /// Runs `parse`, publishes the command it yields and answers 202 with the booking's location.
+    /// Verifies the sender, runs `parse` for them, publishes the command it yields and answers 202 with the
+    /// booking's location. Nothing is read from the body before the sender is known.
     private func accept<Context: RequestContext>(
         _ request: Request, context: Context,
-        _ parse: (Request, Context) async throws -> (UUID, BookingCommand.Action)
+        _ parse: (Request, Context, VerifiedIdentity) async throws -> (UUID, BookingCommand.Action)
     ) async throws -> Response {
-        let (bookingID, action) = try await parse(request, context)
+        let user: VerifiedIdentity
+        do {
+            user = try await authenticator.user(request)
+        } catch {
+            refused.increment()
+            throw error
+        }
+        let (bookingID, action) = try await parse(request, context, user)
         // A book or hold command's id is its booking id, so a retry with the same Idempotency-Key
         // publishes the same command id and the worker applies it once.
         let commandID: UUID =
@@ -151,23 +166,13 @@ public struct WriteRoutes: Sendable {
         return IdempotencyKey.bookingID(userID: userID, key: key)
     }
 
-    /// The body of a JSON request, refused when it is not JSON or larger than `limit`.
-    private func body(of request: Request, limit: Int) async throws(APIError) -> [UInt8] {
-        guard let contentType = request.headers[.contentType],
-            contentType.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-                == "application/json"
-        else {
-            refused.increment()
-            throw APIError(
-                .unsupportedMediaType, code: "unsupported_media_type", message: "Content-Type must be application/json")
-        }
+    /// The JSON body, counting a refusal.
+    private func body(of request: Request, limit: Int, optional: Bool = false) async throws(APIError) -> [UInt8] {
         do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
+            return try await request.jsonBody(limit: limit, optional: optional)
         } catch {
             refused.increment()
-            throw APIError(
-                .contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
+            throw error
         }
     }
 
@@ -178,20 +183,6 @@ public struct WriteRoutes: Sendable {
     /// An id as one segment of a URL path, so a client following `Location` asks for the same id.
     private static func pathSegment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: pathSegmentCharacters) ?? id
-    }
-
-    private func authorizeAdmin(_ request: Request) throws(APIError) {
-        let expected = Array("Bearer \(settings.adminToken)".utf8)
-        let given = Array((request.headers[.authorization] ?? "").utf8)
-        // Compare every byte whatever the first difference, so timing reveals nothing of the token.
-        var difference = UInt8(expected.count == given.count ? 0 : 1)
-        for index in 0..<min(expected.count, given.count) { difference |= expected[index] ^ given[index] }
-        guard !settings.adminToken.isEmpty, difference == 0 else {
-            refused.increment()
-            throw APIError(
-                .unauthorized, code: "unauthorized", message: "admin endpoints need Authorization: Bearer <token>",
-                headers: [.wwwAuthenticate: "Bearer"])
-        }
     }
 }
 

@@ -1,5 +1,7 @@
+import Accounts
 import ArgumentParser
 import Foundation
+import Identity
 import LoadGenerator
 import Logging
 import Postgres
@@ -16,8 +18,8 @@ struct Seatline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Seatline: a CQRS, event-sourced ticket-booking backend.",
         subcommands: [
-            WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self, MigrateCommand.self,
-            LoadCommand.self,
+            AccountsCommand.self, WriteAPICommand.self, WorkerCommand.self, SyncCommand.self, ReadAPICommand.self,
+            MigrateCommand.self, LoadCommand.self, TokensCommand.self,
         ]
     )
 }
@@ -30,6 +32,37 @@ func prepare(label: String) throws -> (SeatlineConfiguration, Logger) {
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     SeatlineMetrics.bootstrap()
     return (configuration, logger)
+}
+
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accounts", abstract: "Registers users, logs them in with access tokens; makes administrators.",
+        subcommands: [Serve.self, CreateAdmin.self], defaultSubcommand: Serve.self)
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serves registration, log-in and profiles.")
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(label: "accounts")
+            try await AccountsService.run(configuration: configuration, logger: logger)
+        }
+    }
+
+    struct CreateAdmin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-admin", abstract: "Makes the account of an email an administrator (creating it).")
+
+        @Option(help: "The administrator's email.") var email: String
+        @Option(help: "Their password, 10 characters at least.") var password: String
+        @Option(help: "Their name.") var name = ""
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(label: "accounts")
+            let userID = try await AccountsService.createAdministrator(
+                email: email, password: password, name: name, configuration: configuration, logger: logger)
+            print("administrator \(email.lowercased()) has user id \(userID)")
+        }
+    }
 }
 
 struct WriteAPICommand: AsyncParsableCommand {
@@ -97,6 +130,26 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 }
 
+struct TokensCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokens",
+        abstract: "Prints one access token per line for synthetic users, signed with SEATLINE_TOKEN_SIGNING_KEY.",
+        discussion: "For load tools such as wrk: synthetic users need no account, so no bcrypt per user.")
+
+    @Option(help: "How many users.") var users = 1_000
+    @Option(help: "Their user ids are PREFIX-0, PREFIX-1, ...") var prefix = "synthetic-user"
+
+    func run() async throws {
+        let (configuration, _) = try prepare(label: "tokens")
+        let issuer = await TokenIssuer(
+            keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer,
+            lifetime: configuration.tokenLifetime)
+        for user in 0..<users {
+            print(try await issuer.token(for: VerifiedIdentity(userID: "\(prefix)-\(user)", role: .user)))
+        }
+    }
+}
+
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -109,6 +162,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Events (spread).") var events = 20
     @Option(help: "Requests in all (default: twice the seats).") var requests: Int?
     @Option(help: "Seats in the flash sale's hot block.") var hotSeats = 1_000
+    @Option(help: "Synthetic users the bookings come from, each with its own token.") var users = 10_000
     @Option(help: "Requests in flight (closed loop), or connections at most (open loop).") var concurrency = 64
     @Option(help: "Requests per second (open loop); without it the run is closed loop.") var rate: Int?
     @Option(help: "Bookings whose POST → visible latency is followed.") var visibilitySample = 2_000
@@ -125,6 +179,9 @@ struct LoadCommand: AsyncParsableCommand {
         options.gatewayURL =
             gateway ?? ProcessInfo.processInfo.environment["SEATLINE_GATEWAY_URL"] ?? options.gatewayURL
         options.adminToken = configuration.adminToken.isEmpty ? options.adminToken : configuration.adminToken
+        options.tokenKeys = try? configuration.tokenKeys()
+        options.tokenIssuer = configuration.tokenIssuer
+        options.users = users
         options.writeDatabaseURL = configuration.writeDatabaseURL
         options.readDatabaseURL = configuration.readDatabaseURL
         options.seats = seats

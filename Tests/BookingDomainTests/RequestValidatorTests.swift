@@ -6,17 +6,32 @@ import Testing
 @Suite struct RequestValidatorTests {
     let validator = RequestValidator()
 
-    @Test func acceptsSingleAndMultiSeatRequests() throws {
-        let single = try validator.seatRequest(from: Array(#"{"userId":"u1","eventId":"e1","seatId":"A1"}"#.utf8))
+    @Test func acceptsSingleAndMultiSeatRequestsOfTheVerifiedUser() throws {
+        let single = try validator.seatRequest(from: Array(#"{"eventId":"e1","seatId":"A1"}"#.utf8), userID: "u1")
         #expect(single == SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1"]))
-        let many = try validator.seatRequest(from: Array(#"{"userId":"u1","eventId":"e1","seatIds":["A1","A2"]}"#.utf8))
-        #expect(many.seatIDs == ["A1", "A2"])
+        let many = try validator.seatRequest(
+            from: Array(#"{"userId":"u1","eventId":"e1","seatIds":["A1","A2"]}"#.utf8), userID: "u1")
+        #expect(many == SeatRequest(userID: "u1", eventID: "e1", seatIDs: ["A1", "A2"]))
+    }
+
+    @Test func aBodyNamingAnotherUserIsForbidden() {
+        let error = #expect(throws: ValidationError.self) {
+            try validator.seatRequest(
+                from: Array(#"{"userId":"mallory","eventId":"e1","seatId":"A1"}"#.utf8), userID: "u")
+        }
+        #expect(error?.code == "user_mismatch")
+        #expect(error?.kind == .forbidden)
+        let reference = #expect(throws: ValidationError.self) {
+            try validator.bookingReference(
+                bookingID: UUID().uuidString, from: Array(#"{"userId":"m"}"#.utf8), userID: "u")
+        }
+        #expect(reference?.code == "user_mismatch")
     }
 
     @Test(arguments: [
         (#"not json"#, "invalid_json"),
         (#"[1,2]"#, "invalid_json"),
-        (#"{"eventId":"e1","seatId":"A1"}"#, "missing_field"),
+        (#"{"seatId":"A1"}"#, "missing_field"),
         (#"{"userId":"","eventId":"e1","seatId":"A1"}"#, "invalid_field"),
         (#"{"userId":42,"eventId":"e1","seatId":"A1"}"#, "invalid_field"),
         (#"{"userId":"u","eventId":"e1"}"#, "missing_field"),
@@ -28,12 +43,10 @@ import Testing
         (#"{"userId":"u\u0000","eventId":"e1","seatId":"A1"}"#, "invalid_field"),
     ])
     func refusesBadBookings(body: String, code: String) {
-        #expect(throws: ValidationError.self) { try validator.seatRequest(from: Array(body.utf8)) }
-        do {
-            _ = try validator.seatRequest(from: Array(body.utf8))
-        } catch {
-            #expect(error.code == code)
+        let error = #expect(throws: ValidationError.self) {
+            try validator.seatRequest(from: Array(body.utf8), userID: "u")
         }
+        #expect(error?.code == code)
     }
 
     @Test func eventDefinitions() throws {
@@ -70,16 +83,19 @@ import Testing
         }
     }
 
-    @Test func bookingReferenceNeedsAUUIDAndAUser() throws {
+    @Test func bookingReferenceNeedsAUUIDAndActsForTheVerifiedUser() throws {
         let id = UUID()
         #expect(
-            try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"userId":"u"}"#.utf8)).bookingID
-                == id)
+            try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"userId":"u"}"#.utf8), userID: "u")
+                == BookingReference(bookingID: id, userID: "u"))
+        #expect(try validator.bookingReference(bookingID: id.uuidString, from: [], userID: "u").userID == "u")
+        #expect(
+            try validator.bookingReference(bookingID: id.uuidString, from: Array("{}".utf8), userID: "u").userID == "u")
         #expect(throws: ValidationError.self) {
-            try validator.bookingReference(bookingID: "42", from: Array(#"{"userId":"u"}"#.utf8))
+            try validator.bookingReference(bookingID: "42", from: [], userID: "u")
         }
         #expect(throws: ValidationError.self) {
-            try validator.bookingReference(bookingID: id.uuidString, from: Array("{}".utf8))
+            try validator.bookingReference(bookingID: id.uuidString, from: Array(#"{"user":"u"}"#.utf8), userID: "u")
         }
     }
 }

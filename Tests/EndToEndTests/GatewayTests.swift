@@ -20,7 +20,8 @@ import Testing
         let event = try await gateway.send(.GET, "/api/events/never-created-\(UUID())")
         #expect(event.status == .notFound)
         #expect(try event.json()["error"] as? String != nil)
-        let booking = try await gateway.send(.GET, "/api/bookings/\(UUID())")
+        let booking = try await gateway.send(
+            .GET, "/api/bookings/\(UUID())", headers: [try await gateway.authorization("nobody")])
         #expect(booking.status == .notFound)
         #expect(booking.headers.first(name: "Retry-After") != nil)
     }
@@ -33,10 +34,11 @@ import Testing
     }
 
     @Test func badInputAnswers4xxJSON() async throws {
-        let reply = try await gateway.send(.POST, "/api/book", body: #"{"userId":"u","eventId":"e"}"#)
+        let reply = try await gateway.command("u", "/api/book", body: #"{"userId":"u","eventId":"e"}"#)
         #expect(reply.status == .badRequest)
         #expect(try reply.json()["code"] as? String == "missing_field")
-        let plain = try await gateway.send(.POST, "/api/book", body: "x", contentType: "text/plain")
+        let plain = try await gateway.send(
+            .POST, "/api/book", body: "x", headers: [try await gateway.authorization("u")], contentType: "text/plain")
         #expect(plain.status == .unsupportedMediaType)
     }
 

@@ -28,7 +28,7 @@ import Testing
         for event in events {
             try await post(
                 "/api/admin/events",
-                #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":60}"#, admin: true)
+                #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":60}"#, bearer: adminToken)
         }
         let extraWorker = try LocalStack.startExtra("worker")
         defer { if extraWorker.isRunning { kill(extraWorker.processIdentifier, SIGKILL) } }
@@ -48,8 +48,8 @@ import Testing
                             let seat = (client * 7 + index * 13) % 60 + 1
                             // One key per logical request: a retry after a 5xx never makes a second booking.
                             let id = try await post(
-                                "/api/book",
-                                #"{"userId":"c\#(client)-\#(index)","eventId":"\#(event)","seatId":"\#(seat)"}"#,
+                                "/api/book", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#,
+                                bearer: try await LocalStack.token(for: "c\(client)-\(index)"),
                                 idempotencyKey: "\(run)-\(client)-\(index)")
                             outcome.sent.withLock { $0 += 1 }
                             if let id { outcome.accepted.withLock { $0.append(id) } }
@@ -110,12 +110,12 @@ import Testing
     /// the booking id of a 202.
     @discardableResult
     func post(
-        _ path: String, _ body: String, admin: Bool = false, idempotencyKey: String? = nil
+        _ path: String, _ body: String, bearer token: String, idempotencyKey: String? = nil
     ) async throws -> String? {
         var request = HTTPClientRequest(url: gateway + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        if admin { request.headers.add(name: "Authorization", value: "Bearer \(adminToken)") }
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         request.body = .bytes(ByteBuffer(string: body))
         for _ in 0..<600 {

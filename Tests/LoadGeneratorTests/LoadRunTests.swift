@@ -1,3 +1,5 @@
+import Foundation
+import Identity
 import Logging
 import SeatlineTestSupport
 import Testing
@@ -14,6 +16,8 @@ import Testing
         options.adminToken = LocalStack.adminToken
         options.writeDatabaseURL = LocalStack.writeDatabaseURL
         options.readDatabaseURL = LocalStack.readDatabaseURL
+        options.tokenKeys = try? TokenKeys(
+            signing: ProcessInfo.processInfo.environment["SEATLINE_TOKEN_SIGNING_KEY"] ?? "")
         return options
     }
 

@@ -56,7 +56,10 @@ struct ReadRoutesTests {
             let fixture = Fixture()
             try await fixture.insert(into: views)
             let feed = SeatChangeFeed(views: views, logger: Environment.logger)
-            let app = Application(router: buildReadRouter(views: views, feed: feed, logger: Environment.logger))
+            let app = Application(
+                router: buildReadRouter(
+                    views: views, feed: feed, authenticator: await Environment.authenticator(),
+                    logger: Environment.logger))
             try await app.test(.router) { client in try await test(client, fixture) }
         }
     }
@@ -84,13 +87,15 @@ struct ReadRoutesTests {
                     #expect(body["error"] is String)
                 }
             }
-            try await client.execute(uri: "/api/bookings/\(UUID().uuidString)", method: .get) { response in
+            let reader = try await Environment.bearer("ana")
+            try await client.execute(uri: "/api/bookings/\(UUID().uuidString)", method: .get, headers: reader) {
+                response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.retryAfter] == "1")
                 let body = try Self.object(response)
                 #expect(body["code"] as? String == "not_found")
             }
-            try await client.execute(uri: "/api/bookings/not-a-uuid", method: .get) { response in
+            try await client.execute(uri: "/api/bookings/not-a-uuid", method: .get, headers: reader) { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.retryAfter] == nil)
                 let body = try Self.object(response)
@@ -134,12 +139,11 @@ struct ReadRoutesTests {
                 let seats = try #require(event["seats"] as? [[String: Any]])
                 #expect(seats.map { $0["seat_id"] as? String } == ["A1", "A2", "A3", "A4"])
                 #expect(seats.map { $0["status"] as? String } == ["available", "held", "booked", "available"])
-                #expect(seats[0]["user_id"] is NSNull)
+                // Nobody learns from the public map who holds or booked a seat.
+                #expect(seats.allSatisfy { $0["user_id"] is NSNull })
                 #expect(Set(seats[0].keys) == ["seat_id", "status", "user_id"])
                 #expect(Set(seats[2].keys) == ["seat_id", "status", "user_id"])
-                #expect(seats[2]["user_id"] as? String == "ben")
                 #expect(Set(seats[1].keys) == ["seat_id", "status", "user_id", "held_until", "hold_seconds_remaining"])
-                #expect(seats[1]["user_id"] as? String == "ana")
                 let heldUntil = try #require(seats[1]["held_until"] as? String)
                 let parsed = try Date(heldUntil, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
                 #expect(abs(parsed.timeIntervalSince(fixture.heldUntil)) < 0.001)
@@ -147,7 +151,10 @@ struct ReadRoutesTests {
                 #expect((1...121).contains(remaining))
             }
 
-            try await client.execute(uri: "/api/bookings/\(fixture.booking.uuidString)", method: .get) { response in
+            try await client.execute(
+                uri: "/api/bookings/\(fixture.booking.uuidString)", method: .get,
+                headers: try await Environment.bearer("ana")
+            ) { response in
                 #expect(response.status == .ok)
                 let booking = try Self.object(response)
                 #expect(
@@ -185,6 +192,88 @@ struct ReadRoutesTests {
             try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"0\""]) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes > 0)
+            }
+        }
+    }
+
+    @Test("a booking is read by its owner and administrators; anyone else is told it does not exist")
+    func bookingPrivacy() async throws {
+        try await withRouter { client, fixture in
+            let uri = "/api/bookings/\(fixture.booking.uuidString)"
+            let unknown = "/api/bookings/\(UUID().uuidString)"
+            for (headers, expected) in [
+                (try await Environment.bearer("ana"), HTTPResponse.Status.ok),
+                ([.authorization: "Bearer \(Environment.adminToken)"], .ok),
+                (try await Environment.bearer("ben"), .notFound), ([:], .unauthorized),
+                ([.authorization: "Bearer not-a-token"], .unauthorized),
+            ] {
+                let answer = try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
+                #expect(answer.status == expected, "\(headers)")
+                if expected == .notFound {
+                    // Exactly what a booking nobody has gets.
+                    let missing = try await client.execute(uri: unknown, method: .get, headers: headers) { $0 }
+                    #expect(missing.status == .notFound)
+                    #expect(
+                        String(buffer: answer.body)
+                            == String(buffer: missing.body).replacingOccurrences(
+                                of: unknown.dropFirst("/api/bookings/".count), with: fixture.booking.uuidString))
+                }
+            }
+        }
+    }
+
+    @Test("a user's bookings come newest first, in pages that follow each other without gaps")
+    func myBookings() async throws {
+        try await Environment.withScratchViews { views in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            // Five of ann's bookings, two of them created in the same microsecond, and one of ben's.
+            let created = [0, 1, 2, 2, 3].map { start.addingTimeInterval(Double($0)) }
+            var ids: [UUID] = []
+            for (index, at) in created.enumerated() {
+                let id = UUID()
+                ids.append(id)
+                _ = try await views.query(
+                    """
+                    INSERT INTO booking_view (
+                        booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
+                        version)
+                    VALUES (\(id), 'e', 'ann', ARRAY[\("S\(index)")], 'CONFIRMED', NULL, NULL, \(at), \(at), 1),
+                        (gen_random_uuid(), 'e', 'ben', '{X}', 'CONFIRMED', NULL, NULL, \(at), \(at), 1)
+                    """)
+            }
+            let app = Application(
+                router: buildReadRouter(
+                    views: views, feed: SeatChangeFeed(views: views, logger: Environment.logger),
+                    authenticator: await Environment.authenticator(), logger: Environment.logger))
+            let newestFirst = zip(ids, created).sorted { ($0.1, $0.0.uuidString) > ($1.1, $1.0.uuidString) }
+                .map { $0.0.uuidString.lowercased() }
+            try await app.test(.router) { client in
+                let ann = try await Environment.bearer("ann")
+                var seen: [String] = []
+                var uri = "/api/me/bookings?limit=2"
+                var pages = 0
+                while true {
+                    let page = try await client.execute(uri: uri, method: .get, headers: ann) { response in
+                        #expect(response.status == .ok)
+                        return try Self.object(response)
+                    }
+                    pages += 1
+                    let bookings = try #require(page["bookings"] as? [[String: Any]])
+                    #expect(bookings.allSatisfy { $0["user_id"] as? String == "ann" })
+                    seen += bookings.compactMap { $0["booking_id"] as? String }
+                    guard let next = page["next"] as? String else { break }
+                    uri = "/api/me/bookings?limit=2&after=\(next)"
+                }
+                #expect(pages == 3)
+                #expect(seen == newestFirst)
+                for bad in ["limit=0", "limit=101", "limit=x", "after=nonsense"] {
+                    let status = try await client.execute(uri: "/api/me/bookings?\(bad)", method: .get, headers: ann) {
+                        $0.status
+                    }
+                    #expect(status == .badRequest, "\(bad)")
+                }
+                let anonymous = try await client.execute(uri: "/api/me/bookings", method: .get) { $0.status }
+                #expect(anonymous == .unauthorized)
             }
         }
     }

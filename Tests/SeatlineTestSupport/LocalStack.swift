@@ -102,11 +102,14 @@ public enum LocalStack {
 }
 
 extension LocalStack {
+    /// The stack's state folder (`SEATLINE_STATE`, `.stack` by default), where `deploy/stack` keeps pid files and secrets.
+    public static var stateDirectory: String {
+        environment["SEATLINE_STATE"] ?? repository.appendingPathComponent(".stack").path
+    }
+
     /// The pid `deploy/stack` recorded for a process of the stack, if it runs.
     public static func pid(of name: String) -> pid_t? {
-        let state =
-            ProcessInfo.processInfo.environment["SEATLINE_STATE"] ?? repository.appendingPathComponent(".stack").path
-        guard let text = try? String(contentsOfFile: "\(state)/run/\(name).pid", encoding: .utf8),
+        guard let text = try? String(contentsOfFile: "\(stateDirectory)/run/\(name).pid", encoding: .utf8),
             let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0
         else { return nil }
         return pid

@@ -2,6 +2,7 @@ import BookingDomain
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import Logging
 import SeatlineRuntime
 import Synchronization
@@ -35,23 +36,34 @@ struct Answer: Decodable {
 
 @Suite struct WriteRoutesTests {
     static let token = "test-admin-token"
+    static let keys = try! TokenKeys(signing: "test:" + Data(repeating: 7, count: 32).base64EncodedString())
 
     func withApp(
         _ publisher: RecordingPublisher, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        var settings = WriteRoutes.Settings()
-        settings.adminToken = Self.token
         let router = Router()
         router.add(middleware: JSONErrorMiddleware(logger: Logger(label: "test")))
-        WriteRoutes(publisher: publisher, settings: settings).register(on: router)
+        WriteRoutes(publisher: publisher, authenticator: await Self.authenticator(), settings: WriteRoutes.Settings())
+            .register(on: router)
         try await Application(router: router).test(.router) { client in try await body(client) }
     }
 
+    static func authenticator() async -> RequestAuthenticator {
+        RequestAuthenticator(verifier: await TokenVerifier(keys: keys, issuer: "seatline"), adminToken: token)
+    }
+
+    static func bearer(_ user: String, role: UserRole = .user) async throws -> HTTPFields {
+        let issuer = await TokenIssuer(keys: keys, issuer: "seatline", lifetime: .seconds(60))
+        return [.authorization: "Bearer \(try await issuer.token(for: VerifiedIdentity(userID: user, role: role)))"]
+    }
+
+    /// Posts `body` as `user` (nil: with no token, or only the `headers` given).
     func post(
         _ client: any TestClientProtocol, _ uri: String, _ body: String, contentType: String = "application/json",
-        headers extra: HTTPFields = [:]
+        as user: String? = "u1", headers extra: HTTPFields = [:]
     ) async throws -> (HTTPResponse.Status, HTTPFields, Answer?) {
         var headers = extra
+        if let user, headers[.authorization] == nil { headers.append(contentsOf: try await Self.bearer(user)) }
         headers[.contentType] = contentType
         return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
             ($0.status, $0.headers, try? JSONDecoder().decode(Answer.self, from: Data(buffer: $0.body)))
@@ -61,8 +73,7 @@ struct Answer: Decodable {
     @Test func acceptedBookingAnswers202WithLocation() async throws {
         let publisher = RecordingPublisher()
         try await withApp(publisher) { client in
-            let (status, headers, answer) = try await post(
-                client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
+            let (status, headers, answer) = try await post(client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#)
             #expect(status == .accepted)
             #expect(answer?.status == "PENDING")
             let id = try #require(answer?.bookingId)
@@ -75,10 +86,10 @@ struct Answer: Decodable {
 
     @Test func badInputGets4xxAndNothingIsPublished() async throws {
         let publisher = RecordingPublisher()
-        let oversize = #"{"userId":"u","eventId":"e","seatId":""# + String(repeating: "x", count: 20_000) + #""}"#
+        let oversize = #"{"userId":"u1","eventId":"e","seatId":""# + String(repeating: "x", count: 20_000) + #""}"#
         let table: [(String, String, String, HTTPResponse.Status, String)] = [
             ("/api/book", "{", "application/json", .badRequest, "invalid_json"),
-            ("/api/book", #"{"userId":"u","eventId":"e"}"#, "application/json", .badRequest, "missing_field"),
+            ("/api/book", #"{"userId":"u1","eventId":"e"}"#, "application/json", .badRequest, "missing_field"),
             (
                 "/api/book", #"{"userId":"","eventId":"e","seatId":"A1"}"#, "application/json", .badRequest,
                 "invalid_field"
@@ -88,15 +99,16 @@ struct Answer: Decodable {
                 "invalid_field"
             ),
             (
-                "/api/book", #"{"userId":"u","eventId":"e","seat":"A1"}"#, "application/json", .badRequest,
+                "/api/book", #"{"userId":"u1","eventId":"e","seat":"A1"}"#, "application/json", .badRequest,
                 "unknown_field"
             ),
             (
-                "/api/book", #"{"userId":"u","eventId":"e","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#,
+                "/api/book",
+                #"{"userId":"u1","eventId":"e","seatIds":["1","2","3","4","5","6","7","8","9","10","11"]}"#,
                 "application/json", .badRequest, "too_many_seats"
             ),
             (
-                "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#, "text/plain", .unsupportedMediaType,
+                "/api/book", #"{"userId":"u1","eventId":"e","seatId":"A1"}"#, "text/plain", .unsupportedMediaType,
                 "unsupported_media_type"
             ),
             ("/api/book", oversize, "application/json", .contentTooLarge, "payload_too_large"),
@@ -105,13 +117,18 @@ struct Answer: Decodable {
                 "/api/bookings/not-a-uuid/confirm", #"{"userId":"u"}"#, "application/json", .badRequest,
                 "invalid_booking_id"
             ),
-            ("/api/bookings/\(UUID())/cancel", #"{}"#, "application/json", .badRequest, "missing_field"),
+            ("/api/bookings/\(UUID())/cancel", #"{"user":"u1"}"#, "application/json", .badRequest, "unknown_field"),
+            ("/api/bookings/\(UUID())/cancel", #"{"userId":"u2"}"#, "application/json", .forbidden, "user_mismatch"),
+            ("/api/bookings/\(UUID())/cancel", "x", "text/plain", .unsupportedMediaType, "unsupported_media_type"),
+            (
+                "/api/book", #"{"userId":"u2","eventId":"e","seatId":"A1"}"#, "application/json", .forbidden,
+                "user_mismatch"
+            ),
             (
                 "/api/admin/events", #"{"name":"x","date":"2027-01-01","total_seats":1}"#, "application/json",
-                .unauthorized,
-                "unauthorized"
+                .forbidden, "forbidden"
             ),
-            ("/api/admin/expire", "", "application/json", .unauthorized, "unauthorized"),
+            ("/api/admin/expire", "", "application/json", .forbidden, "forbidden"),
         ]
         try await withApp(publisher) { client in
             for (uri, body, contentType, expectedStatus, expectedCode) in table {
@@ -127,13 +144,63 @@ struct Answer: Decodable {
         #expect(publisher.commands.isEmpty)
     }
 
+    @Test func everyUserCommandNeedsAValidTokenAndNothingIsPublishedWithout() async throws {
+        let publisher = RecordingPublisher()
+        let commands = [
+            ("/api/book", #"{"eventId":"e","seatId":"A1"}"#), ("/api/holds", #"{"eventId":"e","seatId":"A1"}"#),
+            ("/api/bookings/\(UUID())/confirm", ""), ("/api/bookings/\(UUID())/cancel", ""),
+        ]
+        let foreignKeys = try TokenKeys(signing: "test:" + Data(repeating: 9, count: 32).base64EncodedString())
+        let foreign = try await TokenIssuer(keys: foreignKeys, issuer: "seatline", lifetime: .seconds(60))
+            .token(for: VerifiedIdentity(userID: "u1", role: .admin))
+        let expired = try await TokenIssuer(keys: Self.keys, issuer: "seatline", lifetime: .seconds(60))
+            .token(for: VerifiedIdentity(userID: "u1", role: .user), now: Date().addingTimeInterval(-120))
+        let refusals: [(HTTPFields, String)] = [
+            ([:], "unauthorized"), ([.authorization: "Basic dTE6cHc="], "unauthorized"),
+            ([.authorization: "Bearer \(Self.token)"], "invalid_token"),
+            ([.authorization: "Bearer \(foreign)"], "invalid_token"),
+            ([.authorization: "Bearer \(expired)"], "invalid_token"),
+        ]
+        try await withApp(publisher) { client in
+            for (uri, body) in commands {
+                for (headers, code) in refusals {
+                    let (status, answerHeaders, answer) = try await post(client, uri, body, as: nil, headers: headers)
+                    #expect(status == .unauthorized, "\(uri) \(headers)")
+                    #expect(answer?.code == code, "\(uri) \(headers)")
+                    #expect(answerHeaders[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                }
+            }
+        }
+        #expect(publisher.commands.isEmpty)
+    }
+
+    @Test func confirmAndCancelActForTheTokensUserWithOrWithoutABody() async throws {
+        let publisher = RecordingPublisher()
+        let booking = UUID()
+        try await withApp(publisher) { client in
+            let confirm = try await client.execute(
+                uri: "/api/bookings/\(booking)/confirm", method: .post, headers: try await Self.bearer("ann")
+            ) { $0.status }
+            #expect(confirm == .accepted)
+            let (cancel, _, _) = try await post(
+                client, "/api/bookings/\(booking)/cancel", #"{"userId":"ann"}"#, as: "ann")
+            #expect(cancel == .accepted)
+        }
+        #expect(
+            publisher.commands.map(\.action) == [
+                .confirm(BookingReference(bookingID: booking, userID: "ann")),
+                .cancel(BookingReference(bookingID: booking, userID: "ann")),
+            ])
+    }
+
     @Test func metricsCountRequestsPerRouteAndStatus() async throws {
         SeatlineMetrics.bootstrap()
         let router = buildWriteRouter(
-            publisher: RecordingPublisher(), settings: WriteRoutes.Settings(), checks: [],
-            logger: Logger(label: "test"))
+            publisher: RecordingPublisher(), authenticator: await Self.authenticator(),
+            settings: WriteRoutes.Settings(),
+            checks: [], logger: Logger(label: "test"))
         try await Application(router: router).test(.router) { client in
-            _ = try await post(client, "/api/book", #"{"userId":"u1","eventId":"e1","seatId":"A1"}"#)
+            _ = try await post(client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#)
             _ = try await post(client, "/api/book", "{")
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
@@ -150,14 +217,15 @@ struct Answer: Decodable {
             var ids = Set<String>()
             for _ in 0..<5 {
                 let (status, _, answer) = try await post(
-                    client, "/api/book", #"{"userId":"u1","eventId":"e1","seatIds":["A1","A2"]}"#,
+                    client, "/api/book", #"{"eventId":"e1","seatIds":["A1","A2"]}"#,
                     headers: [.idempotencyKey: "retry-me"])
                 #expect(status == .accepted)
                 ids.insert(try #require(answer?.bookingId))
             }
             #expect(ids.count == 1)
+            // The key is scoped to the verified user: another user's same key is another booking.
             let (_, _, other) = try await post(
-                client, "/api/book", #"{"userId":"u2","eventId":"e1","seatId":"A1"}"#,
+                client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#, as: "u2",
                 headers: [.idempotencyKey: "retry-me"])
             #expect(other?.bookingId.map(ids.contains) == false)
         }
@@ -167,27 +235,29 @@ struct Answer: Decodable {
     @Test func brokerDownAnswers503WithRetryAfter() async throws {
         try await withApp(RecordingPublisher(brokerDown: true)) { client in
             let (status, headers, answer) = try await post(
-                client, "/api/book", #"{"userId":"u","eventId":"e","seatId":"A1"}"#)
+                client, "/api/book", #"{"userId":"u1","eventId":"e","seatId":"A1"}"#)
             #expect(status == .serviceUnavailable)
             #expect(headers[.retryAfter] != nil)
             #expect(answer?.code == "unavailable")
         }
     }
 
-    @Test func adminWithTokenCreatesEventsAndRunsExpiry() async throws {
+    @Test(arguments: [false, true])
+    func adminCreatesEventsAndRunsExpiry(withStaticToken: Bool) async throws {
         let publisher = RecordingPublisher()
         try await withApp(publisher) { client in
-            let auth: HTTPFields = [.authorization: "Bearer \(Self.token)"]
+            let auth: HTTPFields =
+                withStaticToken ? [.authorization: "Bearer \(Self.token)"] : try await Self.bearer("root", role: .admin)
             let (created, headers, _) = try await post(
                 client, "/api/admin/events", #"{"event_id":"gig","name":"Gig","date":"2027-01-01","total_seats":3}"#,
-                headers: auth)
+                as: nil, headers: auth)
             #expect(created == .accepted)
             #expect(headers[.location] == "/api/events/gig")
             let (_, encoded, _) = try await post(
                 client, "/api/admin/events", #"{"event_id":"gig? é","name":"Gig","date":"2027-01-01","total_seats":3}"#,
-                headers: auth)
+                as: nil, headers: auth)
             #expect(encoded[.location] == "/api/events/gig%3F%20%C3%A9")
-            let (expired, _, _) = try await post(client, "/api/admin/expire", "", headers: auth)
+            let (expired, _, _) = try await post(client, "/api/admin/expire", "", as: nil, headers: auth)
             #expect(expired == .accepted)
         }
         #expect(publisher.commands.count == 3)

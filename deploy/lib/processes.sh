@@ -3,7 +3,7 @@
 # under $SEATLINE_STATE/run and a log under $SEATLINE_STATE/logs; only those pids are ever signalled.
 
 servers=(postgres redis kafka)
-roles=(write-api worker sync read-api)
+roles=(accounts write-api worker sync read-api)
 run_dir="$SEATLINE_STATE/run"
 log_dir="$SEATLINE_STATE/logs"
 
@@ -130,11 +130,13 @@ render_nginx() {
     export SEATLINE_READ_API_UPSTREAM="127.0.0.1:$SEATLINE_READ_API_PORT"
     export SEATLINE_WORKER_UPSTREAM="127.0.0.1:$SEATLINE_WORKER_PORT"
     export SEATLINE_SYNC_UPSTREAM="127.0.0.1:$SEATLINE_SYNC_PORT"
+    export SEATLINE_ACCOUNTS_UPSTREAM="127.0.0.1:$SEATLINE_ACCOUNTS_PORT"
     export SEATLINE_GATEWAY_CACHE_PATH="$nginx_dir/cache"
     export SEATLINE_GATEWAY_PUBLIC_DIR="$repo/nginx/public"
     local variables
     variables=$(printf '${%s} ' SEATLINE_GATEWAY_PORT SEATLINE_WRITE_API_UPSTREAM SEATLINE_READ_API_UPSTREAM \
-        SEATLINE_WORKER_UPSTREAM SEATLINE_SYNC_UPSTREAM SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST \
+        SEATLINE_WORKER_UPSTREAM SEATLINE_SYNC_UPSTREAM SEATLINE_ACCOUNTS_UPSTREAM SEATLINE_GATEWAY_RATE_LIMIT \
+        SEATLINE_GATEWAY_RATE_BURST SEATLINE_GATEWAY_LOGIN_RATE_LIMIT SEATLINE_GATEWAY_LOGIN_RATE_BURST \
         SEATLINE_GATEWAY_CACHE_PATH SEATLINE_GATEWAY_PUBLIC_DIR)
     for template in "$repo"/nginx/templates/*.template; do
         envsubst "$variables" <"$template" >"$nginx_dir/conf.d/$(basename "$template" .template)"
@@ -173,6 +175,7 @@ role_port() {
         read-api) echo "$SEATLINE_READ_API_PORT" ;;
         worker) echo "$SEATLINE_WORKER_PORT" ;;
         sync) echo "$SEATLINE_SYNC_PORT" ;;
+        accounts) echo "$SEATLINE_ACCOUNTS_PORT" ;;
     esac
 }
 
@@ -200,7 +203,7 @@ run_migrations() {
 start_one() {
     case $1 in
         postgres | redis | kafka | nginx) "start_$1" ;;
-        write-api | worker | sync | read-api) start_role "$1" ;;
+        accounts | write-api | worker | sync | read-api) start_role "$1" ;;
         *) die "unknown process $1" ;;
     esac
 }

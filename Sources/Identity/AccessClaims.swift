@@ -1,0 +1,30 @@
+public import Foundation
+public import JWTKit
+
+/// The claims of a Seatline access token: `sub` (user id), `role`, `iss`, `iat` and `exp`.
+public struct AccessClaims: JWTPayload, Equatable {
+    /// The user id.
+    public var sub: SubjectClaim
+    /// `user` or `admin`.
+    public var role: UserRole
+    /// Who issued the token; verifiers accept only their configured issuer.
+    public var iss: IssuerClaim
+    /// When the token was issued.
+    public var iat: IssuedAtClaim
+    /// When the token stops being accepted.
+    public var exp: ExpirationClaim
+
+    /// Claims for `identity`, issued at `issuedAt` by `issuer` and valid for `lifetime`.
+    public init(identity: VerifiedIdentity, issuer: String, issuedAt: Date, lifetime: Duration) {
+        sub = SubjectClaim(value: identity.userID)
+        role = identity.role
+        iss = IssuerClaim(value: issuer)
+        iat = IssuedAtClaim(value: issuedAt)
+        exp = ExpirationClaim(value: issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+    }
+
+    /// Called by jwt-kit once the signature holds; the issuer is checked by `TokenVerifier`, which knows it.
+    public func verify(using algorithm: some JWTAlgorithm) throws {
+        try exp.verifyNotExpired()
+    }
+}
