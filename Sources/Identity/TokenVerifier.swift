@@ -82,12 +82,37 @@ public final class TokenVerifier: Sendable {
     }
 }
 
-/// Base64url without padding, as JWT parts are written.
+/// Base64url without padding, as JWT parts are written. Decoded by hand: going through Foundation (replacing `-` and
+/// `_`, padding, `Data(base64Encoded:)`) was 2.3% of write-api's CPU in the accept benchmark, for a header of 40 bytes.
 enum Base64URL {
     static func decode(_ part: Substring.UTF8View.SubSequence) -> [UInt8]? {
-        var text = String(decoding: part, as: UTF8.self)
-            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        text += String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
-        return Data(base64Encoded: text).map(Array.init)
+        guard part.count % 4 != 1 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(part.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for character in part {
+            guard let value = sextet(character) else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        // The bits left over are padding and must be zero, or two texts would decode alike.
+        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return bytes
+    }
+
+    private static func sextet(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): character - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): character - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: nil
+        }
     }
 }

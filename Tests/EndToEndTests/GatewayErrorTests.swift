@@ -72,4 +72,16 @@ import Testing
             .GET, "/api/events", headers: [("X-Padding", String(repeating: "x", count: 9_000))])
         try Self.expectError(reply, .requestHeaderFieldsTooLarge, code: "header_too_large")
     }
+
+    /// Sent over a bare socket: HTTP clients refuse to send such a header at all.
+    @Test(arguments: [
+        "Authorization: Bearer a\u{01}b", "Idempotency-Key: key\u{1F}", "Content-Type: application/json\u{7F}",
+    ])
+    func aControlCharacterInAHeaderTheServicesReadIs400(header: String) async throws {
+        let reply = try RawHTTP.exchange(
+            url: gateway.baseURL,
+            "POST /api/book HTTP/1.1\r\nHost: seatline\r\n\(header)\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
+        try Self.expectError(reply, .badRequest, code: "bad_request")
+    }
 }

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -7,7 +9,10 @@ import Testing
     let gateway = Gateway()
 
     @Test func everyRoleIsHealthyBehindTheGateway() async throws {
-        for path in ["/healthz", "/healthz/write-api", "/healthz/read-api", "/healthz/worker", "/healthz/sync"] {
+        for path in [
+            "/healthz", "/healthz/write-api", "/healthz/read-api", "/healthz/worker", "/healthz/sync",
+            "/healthz/accounts",
+        ] {
             let reply = try await gateway.send(.GET, path)
             #expect(reply.status == .ok, "\(path)")
         }
@@ -77,5 +82,34 @@ import Testing
         let limited = try #require(replies.first { $0.status == .tooManyRequests })
         try GatewayErrorTests.expectError(limited, .tooManyRequests, code: "rate_limited")
         #expect(limited.headers.first(name: "Retry-After") == "1")
+    }
+
+    @Test func aSeatStreamResumesThroughTheGatewayAfterLastEventID() async throws {
+        let event = try await gateway.createEvent(seatIDs: ["A1", "A2"])
+        let first = try await gateway.book("stream-reader", event, ["A1"])
+        _ = try await gateway.booking(first, as: "stream-reader")
+        let replay = try await streamText(event, lastEventID: "0", until: #""seat_id":"A1""#)
+        let position = try #require(
+            replay.split(separator: "\n").first { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) })
+
+        let second = try await gateway.book("stream-reader", event, ["A2"])
+        _ = try await gateway.booking(second, as: "stream-reader")
+        let resumed = try await streamText(event, lastEventID: position, until: #""seat_id":"A2""#)
+        #expect(!resumed.contains(#""seat_id":"A1""#), "the change before Last-Event-ID came again: \(resumed)")
+    }
+
+    /// What the seat stream of `event` sends after `lastEventID`, read until `needle` arrives.
+    private func streamText(_ event: String, lastEventID: String, until needle: String) async throws -> String {
+        var request = HTTPClientRequest(url: gateway.baseURL + "/api/events/\(event)/stream")
+        request.headers.add(name: "Last-Event-ID", value: lastEventID)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+        #expect(response.status == .ok)
+        var text = ""
+        for try await chunk in response.body {
+            text += String(buffer: chunk)
+            if text.contains(needle) { return text }
+        }
+        Issue.record("the stream ended before \(needle): \(text)")
+        return text
     }
 }

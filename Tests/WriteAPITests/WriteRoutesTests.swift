@@ -157,6 +157,7 @@ struct Answer: Decodable {
             .token(for: VerifiedIdentity(userID: "u1", role: .user), now: Date().addingTimeInterval(-120))
         let refusals: [(HTTPFields, String)] = [
             ([:], "unauthorized"), ([.authorization: "Basic dTE6cHc="], "unauthorized"),
+            ([.authorization: "Bearer"], "unauthorized"), ([.authorization: "Bearer\(foreign)"], "unauthorized"),
             ([.authorization: "Bearer \(Self.token)"], "invalid_token"),
             ([.authorization: "Bearer \(foreign)"], "invalid_token"),
             ([.authorization: "Bearer \(expired)"], "invalid_token"),
