@@ -80,7 +80,7 @@ public struct WriteRoutes: Sendable {
             }
         }
         router.post("/api/admin/events") { request, context in
-            _ = try await authenticator.admin(request)
+            _ = try await counted { () async throws(APIError) in try await authenticator.admin(request) }
             let definition = try validator.eventDefinition(
                 from: try await body(of: request, limit: settings.maxAdminBodyBytes),
                 generatedID: { UUID.random().uuidString.lowercased() })
@@ -95,7 +95,7 @@ public struct WriteRoutes: Sendable {
                 .accepted, writer.bytes, headers: [.location: "/api/events/\(Self.pathSegment(definition.eventID))"])
         }
         router.post("/api/admin/expire") { request, context in
-            _ = try await authenticator.admin(request)
+            _ = try await counted { () async throws(APIError) in try await authenticator.admin(request) }
             try await publish(.expireHolds, id: UUID.random())
             var writer = JSONWriter()
             writer.object {
@@ -112,13 +112,7 @@ public struct WriteRoutes: Sendable {
         _ request: Request, context: Context,
         _ parse: (Request, Context, VerifiedIdentity) async throws -> (UUID, BookingCommand.Action)
     ) async throws -> Response {
-        let user: VerifiedIdentity
-        do {
-            user = try await authenticator.user(request)
-        } catch {
-            refused.increment()
-            throw error
-        }
+        let user = try await counted { () async throws(APIError) in try await authenticator.user(request) }
         let (bookingID, action) = try await parse(request, context, user)
         // A book or hold command's id is its booking id, so a retry with the same Idempotency-Key
         // publishes the same command id and the worker applies it once.
@@ -168,8 +162,13 @@ public struct WriteRoutes: Sendable {
 
     /// The JSON body, counting a refusal.
     private func body(of request: Request, limit: Int, optional: Bool = false) async throws(APIError) -> [UInt8] {
+        try await counted { () async throws(APIError) in try await request.jsonBody(limit: limit, optional: optional) }
+    }
+
+    /// `step`'s result; a refusal is counted in `seatline_write_requests_refused_total` before it is answered.
+    private func counted<Result>(_ step: () async throws(APIError) -> Result) async throws(APIError) -> Result {
         do {
-            return try await request.jsonBody(limit: limit, optional: optional)
+            return try await step()
         } catch {
             refused.increment()
             throw error
