@@ -24,7 +24,7 @@ enum AccountRequests {
     static let maximumNameLength = 200
 
     static func registration(_ body: [UInt8]) throws(ValidationError) -> Registration {
-        let object = try object(body, allowed: ["email", "password", "name"])
+        let object = try RequestValidator.jsonObject(body, allowed: ["email", "password", "name"])
         let name: String
         switch object["name"] {
         case .string(let value): name = value
@@ -58,7 +58,7 @@ enum AccountRequests {
     }
 
     static func credentials(_ body: [UInt8]) throws(ValidationError) -> Credentials {
-        let object = try object(body, allowed: ["email", "password"])
+        let object = try RequestValidator.jsonObject(body, allowed: ["email", "password"])
         // A malformed email simply matches no account: the same 401 as any other miss.
         let email = normalized(try string(object, "email"))
         return Credentials(email: email, password: try string(object, "password"))
@@ -83,16 +83,6 @@ enum AccountRequests {
             throw ValidationError(code: "invalid_email", message: "email must be an address such as ann@example.org")
         }
         return email
-    }
-
-    private static func object(_ body: [UInt8], allowed: Set<String>) throws(ValidationError) -> [String: JSONValue] {
-        guard case .object(let object) = try? JSONValue(parsing: body) else {
-            throw ValidationError(code: "invalid_json", message: "the body must be a JSON object")
-        }
-        if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw ValidationError(code: "unknown_field", message: "unknown field \(unknown)")
-        }
-        return object
     }
 
     private static func string(_ object: [String: JSONValue], _ field: String) throws(ValidationError) -> String {

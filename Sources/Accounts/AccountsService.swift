@@ -1,5 +1,4 @@
 import Hummingbird
-import Identity
 public import Logging
 import Postgres
 public import SeatlineRuntime
@@ -12,14 +11,12 @@ public enum AccountsService {
 
     /// Serves until SIGTERM or SIGINT.
     public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
-        let keys = try configuration.tokenKeys()
+        let issuer = try await configuration.accessTokenIssuer()
+        let authenticator = try await RequestAuthenticator(configuration: configuration)
         let database = writeDatabase(configuration, logger: logger)
         let routes = AccountRoutes(
             store: AccountStore(database: database), hasher: PasswordHasher(cost: configuration.passwordHashCost),
-            issuer: await TokenIssuer(
-                keys: keys, issuer: configuration.tokenIssuer, lifetime: configuration.tokenLifetime),
-            authenticator: RequestAuthenticator(
-                verifier: await TokenVerifier(keys: keys, issuer: configuration.tokenIssuer), adminToken: ""))
+            issuer: issuer, authenticator: authenticator)
         let router = Router()
         router.addSeatlineMiddleware(logger: logger)
         OperationalRoutes(checks: [.init("write_db") { await database.isReachable() }]).register(on: router)

@@ -1,5 +1,5 @@
 import Foundation
-import JSONBytes
+public import JSONBytes
 
 /// A request refused before anything was enqueued: a 4xx with a human message and a machine code.
 public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -59,7 +59,7 @@ public struct RequestValidator: Sendable {
     /// `{"eventId","seatId"}` or `{"eventId","seatIds":[...]}` from the verified user `userID`; a `userId` in the
     /// body (older clients send one) must name that same user.
     public func seatRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
-        let object = try jsonObject(body, allowed: ["userId", "eventId", "seatId", "seatIds"])
+        let object = try Self.jsonObject(body, allowed: ["userId", "eventId", "seatId", "seatIds"])
         try checkClaimedUser(object, is: userID)
         let eventID = try identifier(object, "eventId")
         let seatIDs: [String]
@@ -84,7 +84,7 @@ public struct RequestValidator: Sendable {
         guard let id = UUID(uuidString: bookingID) else {
             throw ValidationError(code: "invalid_booking_id", message: "the booking id in the path is not a booking id")
         }
-        if !body.isEmpty { try checkClaimedUser(try jsonObject(body, allowed: ["userId"]), is: userID) }
+        if !body.isEmpty { try checkClaimedUser(try Self.jsonObject(body, allowed: ["userId"]), is: userID) }
         return BookingReference(bookingID: id, userID: userID)
     }
 
@@ -100,7 +100,7 @@ public struct RequestValidator: Sendable {
     public func eventDefinition(
         from body: [UInt8], generatedID: () -> String
     ) throws(ValidationError) -> EventDefinition {
-        let object = try jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
+        let object = try Self.jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
         let eventID = object["event_id"] == nil ? generatedID() : try identifier(object, "event_id")
         // The id is a path segment of the event's URLs, which the gateway matches after decoding them.
         guard !eventID.contains("/"), eventID != ".", eventID != ".." else {
@@ -140,7 +140,9 @@ public struct RequestValidator: Sendable {
         return EventDefinition(eventID: eventID, name: name, date: date, venue: venue, seatIDs: seatIDs)
     }
 
-    private func jsonObject(_ body: [UInt8], allowed: Set<String>) throws(ValidationError) -> [String: JSONValue] {
+    /// The body as a JSON object with no field outside `allowed`: every JSON body of the API is read this way.
+    public static func jsonObject(_ body: [UInt8], allowed: Set<String>) throws(ValidationError) -> [String: JSONValue]
+    {
         let value: JSONValue
         do {
             value = try JSONValue(parsing: body)

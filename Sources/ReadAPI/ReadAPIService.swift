@@ -1,5 +1,4 @@
 import Hummingbird
-import Identity
 public import Logging
 import Postgres
 public import SeatlineRuntime
@@ -16,9 +15,7 @@ public enum ReadAPIService {
         database.applicationName = "seatline-read-api"
         let views = PostgresClient(configuration: database, logger: logger)
         let feed = SeatChangeFeed(views: views, logger: logger)
-        let authenticator = RequestAuthenticator(
-            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
-            adminToken: configuration.adminToken)
+        let authenticator = try await RequestAuthenticator(configuration: configuration)
         let app = Application(
             router: buildReadRouter(views: views, feed: feed, authenticator: authenticator, logger: logger),
             configuration: .init(

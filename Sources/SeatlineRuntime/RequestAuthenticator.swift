@@ -13,6 +13,13 @@ public struct RequestAuthenticator: Sendable {
         self.adminToken = Array(adminToken.utf8)
     }
 
+    /// A role's authenticator: the configured token keys and issuer, and `SEATLINE_ADMIN_TOKEN`.
+    public init(configuration: SeatlineConfiguration) async throws {
+        self.init(
+            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
+            adminToken: configuration.adminToken)
+    }
+
     /// The token's identity; 401 without a valid token. The static admin token is no user and acts for none.
     public func user(_ request: Request) async throws(APIError) -> VerifiedIdentity {
         let token = try Self.bearerToken(request)

@@ -105,6 +105,11 @@ public struct SeatlineConfiguration: Sendable {
         }
     }
 
+    /// An issuer of this deployment's access tokens: signed with the configured key, for the configured lifetime.
+    public func accessTokenIssuer() async throws(ConfigurationError) -> TokenIssuer {
+        await TokenIssuer(keys: try tokenKeys(), issuer: tokenIssuer, lifetime: tokenLifetime)
+    }
+
     /// The request limits write-api applies.
     public var requestLimits: RequestLimits {
         var limits = RequestLimits()

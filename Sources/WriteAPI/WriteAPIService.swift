@@ -1,5 +1,4 @@
 import Hummingbird
-import Identity
 import Kafka
 public import Logging
 public import SeatlineRuntime
@@ -17,9 +16,7 @@ public enum WriteAPIService {
         settings.limits = configuration.requestLimits
         settings.holdDuration = configuration.holdDuration
         settings.requestTimeToLive = configuration.requestTimeToLive
-        let authenticator = RequestAuthenticator(
-            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
-            adminToken: configuration.adminToken)
+        let authenticator = try await RequestAuthenticator(configuration: configuration)
 
         let router = buildWriteRouter(
             publisher: KafkaCommandPublisher(producer: producer, topic: topic), authenticator: authenticator,

@@ -141,9 +141,7 @@ struct TokensCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, _) = try prepare(label: "tokens")
-        let issuer = await TokenIssuer(
-            keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer,
-            lifetime: configuration.tokenLifetime)
+        let issuer = try await configuration.accessTokenIssuer()
         for user in 0..<users {
             print(try await issuer.token(for: VerifiedIdentity(userID: "\(prefix)-\(user)", role: .user)))
         }
