@@ -119,8 +119,11 @@ import Testing
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         request.body = .bytes(ByteBuffer(string: body))
         for _ in 0..<600 {
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)) {
-                let bytes = try await response.body.collect(upTo: 1 << 20)
+            // A body cut off mid-way (the upstream died after its headers) is no answer either; the
+            // Idempotency-Key makes the retry safe.
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)),
+                let bytes = try? await response.body.collect(upTo: 1 << 20)
+            {
                 if response.status.code < 500 {
                     guard response.status == .accepted else { return nil }
                     let object = try JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
