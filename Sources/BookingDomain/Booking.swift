@@ -36,6 +36,14 @@ public enum RejectionReason: String, Codable, Sendable {
     case unknownBooking = "unknown_booking"
     /// An event id that already exists.
     case eventExists = "event_exists"
+    /// Fewer seats of the category are free than the request asks for.
+    case soldOut = "sold_out"
+    /// Enough seats are free, but no row has that many side by side.
+    case notEnoughAdjacentSeats = "not_enough_adjacent_seats"
+    /// A best-available request for a category the event does not have.
+    case unknownCategory = "unknown_category"
+    /// The command was accepted before the event's sales opened or after they closed.
+    case salesClosed = "sales_closed"
 }
 
 /// A booking as the write model and the booking view hold it.
@@ -46,8 +54,16 @@ public struct Booking: Codable, Sendable, Equatable {
     public var eventID: String
     /// The owner.
     public var userID: String
-    /// The seats asked for.
+    /// The seats asked for, or for a best-available request the seats chosen (none until chosen).
     public var seatIDs: [String]
+    /// How many seats were asked for.
+    public var quantity: Int
+    /// The category a best-available request was limited to.
+    public var category: String?
+    /// The sum of the seats' prices in minor units of `currency`.
+    public var totalPriceMinor: Int64
+    /// The event's currency; nil when the event is unknown.
+    public var currency: String?
     /// Where the booking stands.
     public var status: BookingStatus
     /// Why it was refused, expired or cancelled.
@@ -61,17 +77,46 @@ public struct Booking: Codable, Sendable, Equatable {
 
     /// Creates a booking.
     public init(
-        bookingID: UUID, eventID: String, userID: String, seatIDs: [String], status: BookingStatus,
+        bookingID: UUID, eventID: String, userID: String, seatIDs: [String], quantity: Int? = nil,
+        category: String? = nil, totalPriceMinor: Int64 = 0, currency: String? = nil, status: BookingStatus,
         reason: String? = nil, heldUntil: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.bookingID = bookingID
         self.eventID = eventID
         self.userID = userID
         self.seatIDs = seatIDs
+        self.quantity = quantity ?? seatIDs.count
+        self.category = category
+        self.totalPriceMinor = totalPriceMinor
+        self.currency = currency
         self.status = status
         self.reason = reason
         self.heldUntil = heldUntil
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case bookingID, eventID, userID, seatIDs, quantity, category, totalPriceMinor, currency, status, reason
+        case heldUntil, createdAt, updatedAt
+    }
+
+    /// Reads a journal payload; entries written before prices existed have no quantity, price or currency.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let seatIDs = try container.decode([String].self, forKey: .seatIDs)
+        self.init(
+            bookingID: try container.decode(UUID.self, forKey: .bookingID),
+            eventID: try container.decode(String.self, forKey: .eventID),
+            userID: try container.decode(String.self, forKey: .userID), seatIDs: seatIDs,
+            quantity: try container.decodeIfPresent(Int.self, forKey: .quantity),
+            category: try container.decodeIfPresent(String.self, forKey: .category),
+            totalPriceMinor: try container.decodeIfPresent(Int64.self, forKey: .totalPriceMinor) ?? 0,
+            currency: try container.decodeIfPresent(String.self, forKey: .currency),
+            status: try container.decode(BookingStatus.self, forKey: .status),
+            reason: try container.decodeIfPresent(String.self, forKey: .reason),
+            heldUntil: try container.decodeIfPresent(Date.self, forKey: .heldUntil),
+            createdAt: try container.decode(Date.self, forKey: .createdAt),
+            updatedAt: try container.decode(Date.self, forKey: .updatedAt))
     }
 }

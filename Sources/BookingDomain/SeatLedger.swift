@@ -14,6 +14,9 @@ public struct SeatLedger: Sendable {
         case refused(RejectionReason)
         /// The command repeated an effect that already holds (a second confirm), so nothing changed.
         case unchanged
+        /// A best-available request needs more of its event's free seats than the ledger was given: the
+        /// caller reads more (`eventsShortOfFreeSeats`) and decides the whole batch again.
+        case undecided
     }
 
     /// A seat to write: its new state, valid only if the stored version still equals `expectedVersion`.
@@ -26,8 +29,10 @@ public struct SeatLedger: Sendable {
         public let seat: Seat
     }
 
-    private var events: Set<String>
+    private var events: [String: EventTerms]
     private var seats: [SeatKey: Seat]
+    private var freeSeatCoverage: [String: FreeSeatCoverage]
+    private var freeSeatIndexes: [String: FreeSeatIndex] = [:]
     private let versionsRead: [SeatKey: Int64]
     private var bookings: [UUID: Booking]
     private var changedSeats: Set<SeatKey> = []
@@ -37,11 +42,19 @@ public struct SeatLedger: Sendable {
     public private(set) var createdEvents: [EventDefinition] = []
     /// The journal entries this batch appends, in order.
     public private(set) var journal: [JournalEntry] = []
+    /// Events whose best-available requests could not be decided on the free seats read (`Decision.undecided`).
+    public private(set) var eventsShortOfFreeSeats: Set<String> = []
 
-    /// Starts from what the batch's reads found: the known events, the seats and the bookings.
-    public init(events: Set<String>, seats: [SeatKey: Seat], bookings: [UUID: Booking]) {
+    /// Starts from what the batch's reads found: the known events, the seats and the bookings. For every event
+    /// with a best-available request `freeSeatCoverage` says which of its rows hold all their free seats among
+    /// `seats`; an event missing from it has its free seats read first.
+    public init(
+        events: [String: EventTerms], seats: [SeatKey: Seat], bookings: [UUID: Booking],
+        freeSeatCoverage: [String: FreeSeatCoverage] = [:]
+    ) {
         self.events = events
         self.seats = seats
+        self.freeSeatCoverage = freeSeatCoverage
         self.versionsRead = seats.mapValues(\.version)
         self.bookings = bookings
     }
@@ -93,27 +106,54 @@ public struct SeatLedger: Sendable {
     private mutating func take(
         _ request: SeatRequest, as taking: Taking, command: BookingCommand, now: Date
     ) -> Decision {
+        let terms = events[request.eventID]
         var booking = Booking(
-            bookingID: command.commandID, eventID: request.eventID, userID: request.userID, seatIDs: request.seatIDs,
-            status: .rejected, createdAt: command.acceptedAt, updatedAt: now)
-        let keys = request.seatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
-        let refusal: RejectionReason? =
+            bookingID: command.commandID, eventID: request.eventID, userID: request.userID,
+            seatIDs: request.namedSeatIDs, quantity: request.quantity, category: request.category,
+            currency: terms?.currency.code, status: .rejected, createdAt: command.acceptedAt, updatedAt: now)
+        var keys = request.namedSeatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
+        var refusal: RejectionReason? =
             if now > command.deadline {
                 .expiredRequest
-            } else if !events.contains(request.eventID) {
-                .unknownEvent
-            } else if keys.contains(where: { seats[$0] == nil }) {
-                .unknownSeat
-            } else if keys.contains(where: { seats[$0]!.status != .available }) {
-                .seatTaken
+            } else if let terms {
+                // The acceptance time, not the worker's clock: a batch decided again after a crash decides alike.
+                terms.isOnSale(at: command.acceptedAt) ? nil : .salesClosed
             } else {
-                nil
+                .unknownEvent
             }
+        if refusal == nil, let terms {
+            switch request.selection {
+            case .seats:
+                if keys.contains(where: { seats[$0] == nil }) {
+                    refusal = .unknownSeat
+                } else if keys.contains(where: { seats[$0]!.status != .available }) {
+                    refusal = .seatTaken
+                }
+            case .bestAvailable(let best):
+                if let category = best.category, terms.prices[category] == nil {
+                    refusal = .unknownCategory
+                } else {
+                    switch choose(best, in: request.eventID) {
+                    case .seats(let seatIDs):
+                        keys = seatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
+                        booking.seatIDs = seatIDs
+                    case .soldOut: refusal = .soldOut
+                    case .notEnoughAdjacent: refusal = .notEnoughAdjacentSeats
+                    case .needsMoreSeats:
+                        eventsShortOfFreeSeats.insert(request.eventID)
+                        return .undecided
+                    }
+                }
+            }
+        }
         if let refusal {
             booking.reason = refusal.rawValue
             record(booking)
             journal.append(.bookingRejected(booking))
             return .rejected(refusal)
+        }
+        booking.totalPriceMinor = keys.reduce(0) { total, key in
+            total + (terms?.prices[seats[key]!.place.category] ?? 0)
         }
         switch taking {
         case .booked:
@@ -179,12 +219,26 @@ public struct SeatLedger: Sendable {
         }
     }
 
-    private mutating func create(_ definition: EventDefinition, now: Date) -> Decision {
-        guard !events.contains(definition.eventID) else { return .refused(.eventExists) }
-        events.insert(definition.eventID)
-        for seatID in definition.seatIDs {
-            seats[SeatKey(eventID: definition.eventID, seatID: seatID)] = .available(version: 0)
+    /// The seats a best-available request gets, on the index of its event's known seats (built at first use).
+    private mutating func choose(_ best: BestAvailable, in eventID: String) -> FreeSeatIndex.Choice {
+        if freeSeatIndexes[eventID] == nil {
+            guard let coverage = freeSeatCoverage[eventID] else { return .needsMoreSeats }
+            let known = seats.lazy.filter { $0.key.eventID == eventID }.map { key, seat in
+                (seatID: key.seatID, place: seat.place, isFree: seat.status == .available)
+            }
+            freeSeatIndexes[eventID] = FreeSeatIndex(seats: Array(known), coverage: coverage)
         }
+        return freeSeatIndexes[eventID]!.choose(
+            quantity: best.quantity, category: best.category, adjacent: best.adjacent)
+    }
+
+    private mutating func create(_ definition: EventDefinition, now: Date) -> Decision {
+        guard events[definition.eventID] == nil else { return .refused(.eventExists) }
+        events[definition.eventID] = EventTerms(definition)
+        for (seat, place) in zip(definition.seats, SeatPlace.places(of: definition.seats)) {
+            seats[SeatKey(eventID: definition.eventID, seatID: seat.seatID)] = .available(version: 0, place: place)
+        }
+        freeSeatCoverage[definition.eventID] = .allRows
         createdEvents.append(definition)
         journal.append(.eventCreated(definition, createdAt: now))
         return .applied(.confirmed)
@@ -194,7 +248,7 @@ public struct SeatLedger: Sendable {
     private mutating func release(_ bookingID: UUID, as status: BookingStatus, reason: String?, now: Date) {
         guard var booking = bookings[bookingID] else { return }
         for key in booking.seatKeys where seats[key]?.bookingID == bookingID {
-            change(key) { seat in seat = .available(version: seat.version) }
+            change(key) { seat in seat.free() }
         }
         booking.status = status
         booking.reason = reason
@@ -207,11 +261,59 @@ public struct SeatLedger: Sendable {
     private mutating func change(_ key: SeatKey, _ body: (inout Seat) -> Void) {
         changedSeats.insert(key)
         body(&seats[key]!)
+        freeSeatIndexes[key.eventID]?.setFree(key.seatID, seats[key]!.status == .available)
     }
 
     private mutating func record(_ booking: Booking) {
         bookings[booking.bookingID] = booking
         changedBookings.insert(booking.bookingID)
+    }
+}
+
+/// What the ledger needs to know of an event to decide its commands.
+public struct EventTerms: Sendable, Equatable {
+    /// The currency of its prices.
+    public let currency: Currency
+    /// Sales open at this instant; nil when open from creation.
+    public let salesStart: Date?
+    /// Sales close at this instant; nil when they never close.
+    public let salesEnd: Date?
+    /// The price of a seat per category, in minor units.
+    public let prices: [String: Int64]
+
+    /// Creates terms.
+    public init(currency: Currency, salesStart: Date?, salesEnd: Date?, prices: [String: Int64]) {
+        self.currency = currency
+        self.salesStart = salesStart
+        self.salesEnd = salesEnd
+        self.prices = prices
+    }
+
+    /// The terms a definition sets.
+    public init(_ definition: EventDefinition) {
+        self.init(
+            currency: definition.currency, salesStart: definition.salesStart, salesEnd: definition.salesEnd,
+            prices: Dictionary(definition.categories.map { ($0.name, $0.priceMinor) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Whether a command accepted at `instant` may book or hold.
+    public func isOnSale(at instant: Date) -> Bool {
+        salesStart.map { instant >= $0 } ?? true && salesEnd.map { instant < $0 } ?? true
+    }
+}
+
+extension SeatRequest {
+    /// How many seats the request asks for.
+    var quantity: Int {
+        switch selection {
+        case .seats(let seatIDs): seatIDs.count
+        case .bestAvailable(let best): best.quantity
+        }
+    }
+
+    /// The category a best-available request is limited to.
+    var category: String? {
+        if case .bestAvailable(let best) = selection { best.category } else { nil }
     }
 }
 

@@ -20,8 +20,8 @@ public struct WriteRoutes: Sendable {
         public var requestTimeToLive = Duration.seconds(120)
         /// Body size limit of booking commands.
         public var maxBodyBytes = 16 * 1024
-        /// Body size limit of admin event creation (seat lists can be long).
-        public var maxAdminBodyBytes = 8 * 1024 * 1024
+        /// Body size limit of admin event creation: 100,000 seat objects with section, row and category.
+        public var maxAdminBodyBytes = 16 * 1024 * 1024
 
         /// The defaults.
         public init() {}
