@@ -93,7 +93,7 @@ import Testing
         for name in ["redis", "write-api", "worker", "sync", "read-api"] { try await LocalStack.stack("start", name) }
 
         let ids = outcome.accepted.withLock { $0 }
-        let report = try await FaultVerification.check(bookingIDs: ids, events: events)
+        let report = try await ContractVerification.check(bookingIDs: ids, events: events)
         print(
             """
             fault suite: seed \(seed), \(faults.count) faults injected (\(Dictionary(grouping: faults, by: { $0 }).mapValues(\.count))), \
@@ -142,21 +142,4 @@ final class ClientOutcome: Sendable {
     let stopped = Mutex(false)
     let sent = Mutex(0)
     let accepted = Mutex<[String]>([])
-}
-
-/// A small deterministic generator, so a seed replays the same faults at the same moments.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
 }

@@ -43,3 +43,4 @@ ALTER TABLE booking_view
     ADD COLUMN currency          text;
 
 UPDATE booking_view SET quantity = cardinality(seat_ids), currency = 'EUR';
+ALTER TABLE booking_view ALTER COLUMN quantity SET NOT NULL;

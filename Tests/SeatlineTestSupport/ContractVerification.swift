@@ -2,20 +2,24 @@ import BookingDomain
 import Foundation
 import Logging
 import Postgres
-import SeatlineTestSupport
 
-/// The contract's checks after a faulty run, once everything is healed: every accepted booking has
+/// The contract's checks after a run (under faults or a flash sale), once everything is healed: every accepted booking has
 /// exactly one final status in the write DB and the read view; no seat is taken twice in the write
 /// DB, in the journal folded, or in the read DB; the read views equal the write state; journal
 /// versions are contiguous per stream; no command had two effects.
-enum FaultVerification {
-    struct Report {
-        var lost = 0
-        var doubles = 0
-        var problems: [String] = []
+public enum ContractVerification {
+    /// What the checks found.
+    public struct Report: Sendable {
+        /// Accepted bookings without one final status in both the write DB and the read view.
+        public var lost = 0
+        /// Seats claimed by two bookings, in the write DB, the read DB or the folded journal.
+        public var doubles = 0
+        /// Every other breach, described.
+        public var problems: [String] = []
     }
 
-    static func check(bookingIDs: [String], events: [String]) async throws -> Report {
+    /// Checks the bookings `bookingIDs` (all accepted) of `events`.
+    public static func check(bookingIDs: [String], events: [String]) async throws -> Report {
         let logger = Logger(label: "fault-verification")
         let write = PostgresClient(
             configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL), logger: logger)
