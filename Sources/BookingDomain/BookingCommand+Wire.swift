@@ -44,6 +44,21 @@ extension BookingCommand.Action {
                     $0.field("holdSeconds", holdSeconds)
                 }
             }
+        case .wait(let request, let holdSeconds):
+            action.field("wait") {
+                $0.object {
+                    $0.field("_0") { request.write(to: &$0) }
+                    $0.field("holdSeconds", holdSeconds)
+                }
+            }
+        case .extend(let reference, let holdSeconds, let maxHoldSeconds):
+            action.field("extend") {
+                $0.object {
+                    $0.field("_0") { reference.write(to: &$0) }
+                    $0.field("holdSeconds", holdSeconds)
+                    $0.field("maxHoldSeconds", maxHoldSeconds)
+                }
+            }
         case .confirm(let reference):
             action.field("confirm") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
         case .cancel(let reference):
@@ -169,6 +184,12 @@ extension BookingCommand.Action {
         case "book": self = .book(try SeatRequest(wire: try payload.object("_0")))
         case "hold":
             self = .hold(try SeatRequest(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"))
+        case "wait":
+            self = .wait(try SeatRequest(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"))
+        case "extend":
+            self = .extend(
+                try BookingReference(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"),
+                maxHoldSeconds: try payload.int("maxHoldSeconds"))
         case "confirm": self = .confirm(try BookingReference(wire: try payload.object("_0")))
         case "cancel": self = .cancel(try BookingReference(wire: try payload.object("_0")))
         case "createEvent": self = .createEvent(try EventDefinition(wire: try payload.object("_0")))

@@ -19,8 +19,13 @@ public struct BookingCommand: Sendable, Equatable {
         case hold(SeatRequest, holdSeconds: Int)
         /// Turn a hold into a booking.
         case confirm(BookingReference)
-        /// Cancel a hold or a booking; its seats become available.
+        /// Cancel a hold or a booking, whose seats become available, or leave the waiting list.
         case cancel(BookingReference)
+        /// Wait for best-available seats of a sold-out event: when enough are freed they are offered as a
+        /// hold of `holdSeconds`, to the waiting requests in the order they joined.
+        case wait(SeatRequest, holdSeconds: Int)
+        /// Move a hold's end on by `holdSeconds`, but never past `maxHoldSeconds` after the hold began.
+        case extend(BookingReference, holdSeconds: Int, maxHoldSeconds: Int)
         /// Create an event with its seats.
         case createEvent(EventDefinition)
         /// Expire every hold past its `held_until`.
@@ -40,9 +45,10 @@ public struct BookingCommand: Sendable, Equatable {
     /// Confirm and cancel only name a booking, so they are keyed by it; they compete for no free seat.
     public var partitionKey: String {
         switch action {
-        case .book(let request), .hold(let request, _): "event:\(request.eventID)"
+        case .book(let request), .hold(let request, _), .wait(let request, _): "event:\(request.eventID)"
         case .createEvent(let definition): "event:\(definition.eventID)"
-        case .confirm(let reference), .cancel(let reference): "booking:\(reference.bookingID.uuidString)"
+        case .confirm(let reference), .cancel(let reference), .extend(let reference, _, _):
+            "booking:\(reference.bookingID.uuidString)"
         case .expireHolds: "expiry"
         }
     }

@@ -77,15 +77,16 @@ struct FreeSeatIndex {
 
     /// The best `quantity` free seats of `category` (any when nil): side by side in one row, the first in seat
     /// order that strands no single free seat; failing that, the first side by side at all; and with
-    /// `adjacent` false, failing both, the first free seats in seat order.
-    func choose(quantity: Int, category: String?, adjacent: Bool) -> Choice {
+    /// `adjacent` false, failing both, the first free seats in seat order. Seats of the `excluded` categories are
+    /// passed over as if taken.
+    func choose(quantity: Int, category: String?, adjacent: Bool, excluding excluded: Set<String> = []) -> Choice {
         var fallback: [String]?
         for row in rows[firstRowWithFreeSeat...] {
             if case .rowsBefore(let bound) = coverage, row.rowIndex >= bound { return .needsMoreSeats }
             guard row.freeCount >= quantity else { continue }
             var runStart = 0
             for slot in row.numbers.indices {
-                guard Self.matches(row, slot, category) else {
+                guard Self.matches(row, slot, category, excluded) else {
                     runStart = slot + 1
                     continue
                 }
@@ -102,7 +103,8 @@ struct FreeSeatIndex {
         if let fallback { return .seats(fallback) }
         var spread: [String] = []
         for row in rows[firstRowWithFreeSeat...] where spread.count < quantity {
-            for slot in row.numbers.indices where spread.count < quantity && Self.matches(row, slot, category) {
+            for slot in row.numbers.indices where spread.count < quantity && Self.matches(row, slot, category, excluded)
+            {
                 spread.append(row.seatIDs[slot])
             }
         }
@@ -110,8 +112,9 @@ struct FreeSeatIndex {
         return adjacent ? .notEnoughAdjacent : .seats(spread)
     }
 
-    private static func matches(_ row: Row, _ slot: Int, _ category: String?) -> Bool {
+    private static func matches(_ row: Row, _ slot: Int, _ category: String?, _ excluded: Set<String>) -> Bool {
         row.free[slot] && (category == nil || row.categories[slot] == category)
+            && (excluded.isEmpty || !excluded.contains(row.categories[slot]))
     }
 
     /// Whether taking slots `start...end` of `row` would leave a free seat beside them with no free neighbour.

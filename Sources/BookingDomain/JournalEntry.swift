@@ -14,13 +14,15 @@ public enum JournalEntry: Sendable, Equatable {
     case seatReleased(Booking)
     /// The booking was refused; no seat changed.
     case bookingRejected(Booking)
+    /// The request joined the event's waiting list; no seat changed.
+    case waitlistJoined(Booking)
 
     /// The stream the entry belongs to.
     public var streamID: String {
         switch self {
         case .eventCreated(let definition, _): definition.eventID
         case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
-            .bookingRejected(let booking):
+            .bookingRejected(let booking), .waitlistJoined(let booking):
             booking.eventID
         }
     }
@@ -33,6 +35,7 @@ public enum JournalEntry: Sendable, Equatable {
         case .seatHeld: "SeatHeld"
         case .seatReleased: "SeatReleased"
         case .bookingRejected: "BookingRejected"
+        case .waitlistJoined: "WaitlistJoined"
         }
     }
 
@@ -41,7 +44,7 @@ public enum JournalEntry: Sendable, Equatable {
         switch self {
         case .eventCreated: nil
         case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
-            .bookingRejected(let booking):
+            .bookingRejected(let booking), .waitlistJoined(let booking):
             booking
         }
     }
@@ -59,7 +62,7 @@ public enum JournalEntry: Sendable, Equatable {
             }
             return String(decoding: writer.bytes, as: UTF8.self)
         case .seatBooked(let booking), .seatHeld(let booking), .seatReleased(let booking),
-            .bookingRejected(let booking):
+            .bookingRejected(let booking), .waitlistJoined(let booking):
             data = try DomainJSON.encoder.encode(booking)
         }
         return String(decoding: data, as: UTF8.self)
@@ -78,6 +81,7 @@ public enum JournalEntry: Sendable, Equatable {
         case "SeatHeld": self = .seatHeld(try decoder.decode(Booking.self, from: data))
         case "SeatReleased": self = .seatReleased(try decoder.decode(Booking.self, from: data))
         case "BookingRejected": self = .bookingRejected(try decoder.decode(Booking.self, from: data))
+        case "WaitlistJoined": self = .waitlistJoined(try decoder.decode(Booking.self, from: data))
         default: throw JournalDecodingError(typeName: typeName)
         }
     }

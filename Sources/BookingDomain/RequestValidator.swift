@@ -97,6 +97,16 @@ public struct RequestValidator: Sendable {
         return SeatRequest(userID: userID, eventID: eventID, selection: selection)
     }
 
+    /// `{"eventId","quantity","category"?}` from the verified user `userID`: a place on the event's waiting list for
+    /// that many side-by-side seats.
+    public func waitlistRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
+        let object = try Self.jsonObject(body, allowed: ["userId", "eventId", "quantity", "category"])
+        guard object["quantity"] != nil else {
+            throw ValidationError(code: "missing_field", message: "quantity is required")
+        }
+        return try seatRequest(from: body, userID: userID)
+    }
+
     /// A confirm or cancel by the verified user `userID` of the booking named in the path; the body is empty
     /// or `{"userId"}` naming that same user.
     public func bookingReference(

@@ -28,7 +28,7 @@ struct BookingController: Sendable {
             throw APIError.notFound("no such booking: the id is not a UUID")
         }
         let result = try await views.query(
-            "SELECT \(sql: BookingRow.columns) FROM booking_view WHERE booking_id = \(bookingID)")
+            "SELECT \(sql: BookingRow.columns) FROM booking_view b WHERE b.booking_id = \(bookingID)")
         // Someone else's booking is answered exactly like one not projected yet: its existence is not the
         // reader's to learn.
         let row = result.rows.first
@@ -59,8 +59,8 @@ struct BookingController: Sendable {
         // Microseconds since the epoch, added as an interval, compare exactly with the stored timestamps.
         let result = try await views.query(
             """
-            SELECT \(sql: BookingRow.columns), (extract(epoch FROM created_at) * 1000000)::bigint
-            FROM booking_view
+            SELECT \(sql: BookingRow.columns), (extract(epoch FROM b.created_at) * 1000000)::bigint
+            FROM booking_view b
             WHERE user_id = \(user.userID)
                 AND (\(after?.createdAtMicroseconds)::bigint IS NULL
                     OR (created_at, booking_id) < ('epoch'::timestamptz + \(after?.createdAtMicroseconds)::bigint
@@ -114,11 +114,17 @@ struct BookingCursor {
 /// A row of `booking_view` as both booking queries select it (the list adds the creation time in microseconds,
 /// its cursor) and its JSON.
 enum BookingRow {
+    /// The columns of `booking_view b`; a waiting request's place counts the requests ahead of it for its category.
     static let columns: StaticString = """
-        booking_id, event_id, user_id, seat_ids, status, reason, iso8601_utc(held_until), iso8601_utc(created_at),
-        iso8601_utc(updated_at), quantity, total_price_minor, currency
+        b.booking_id, b.event_id, b.user_id, b.seat_ids, b.status, b.reason, iso8601_utc(b.held_until),
+        iso8601_utc(b.created_at), iso8601_utc(b.updated_at), b.quantity, b.total_price_minor, b.currency,
+        CASE WHEN b.status = 'WAITING' THEN 1 + (
+            SELECT count(*) FROM booking_view w
+            WHERE w.event_id = b.event_id AND w.status = 'WAITING' AND w.category IS NOT DISTINCT FROM b.category
+                AND w.waitlist_position < b.waitlist_position)
+        END
         """
-    static let createdAtMicrosecondsColumn = 12
+    static let createdAtMicrosecondsColumn = 13
 
     /// Writes the booking; `id` is the booking id as the client wrote it, or nil for the stored one.
     static func write(_ row: PostgresRow, as id: String?, to writer: inout JSONWriter) throws {
@@ -130,7 +136,8 @@ enum BookingRow {
             heldUntil: try row.decodeIfPresent(String.self, at: 6), createdAt: try row.decode(String.self, at: 7),
             updatedAt: try row.decode(String.self, at: 8), quantity: try row.decode(Int.self, at: 9),
             totalPriceMinor: try row.decode(Int64.self, at: 10),
-            currency: try row.decodeIfPresent(String.self, at: 11).flatMap(Currency.init(code:))
+            currency: try row.decodeIfPresent(String.self, at: 11).flatMap(Currency.init(code:)),
+            waitlistPosition: try row.decodeIfPresent(Int.self, at: 12)
         )
         writer.object { object in
             object.field("booking_id", bookingID)
@@ -146,6 +153,7 @@ enum BookingRow {
             // Null with the currency when the event is unknown (a booking rejected as unknown_event).
             object.field("total_price", fields.currency?.format(fields.totalPriceMinor))
             object.field("currency", fields.currency?.code)
+            if let position = fields.waitlistPosition { object.field("waitlist_position", position) }
         }
     }
 }

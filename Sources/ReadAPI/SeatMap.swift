@@ -30,6 +30,8 @@ final class SeatMap: Sendable {
         let price: String
         let total: Int
         let available: Int
+        /// Waiting requests for this category, or for any.
+        let waiting: Int
     }
 
     let eventID: String
@@ -75,6 +77,15 @@ final class SeatMap: Sendable {
                 SELECT category, price_minor, total_seats, available_seats FROM category_view
                 WHERE event_id = \(eventID) ORDER BY position
                 """)
+            let waitingRows = try await connection.query(
+                """
+                SELECT category, count(*) FROM booking_view WHERE event_id = \(eventID) AND status = 'WAITING'
+                GROUP BY category
+                """)
+            var waiting: [String?: Int] = [:]
+            for row in waitingRows {
+                waiting[try row.decodeIfPresent(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+            }
             var categories: [Category] = []
             var categoryIndex: [String: Int] = [:]
             for row in categoryRows {
@@ -83,7 +94,8 @@ final class SeatMap: Sendable {
                 categories.append(
                     Category(
                         name: name, price: currency.format(try row.decode(Int64.self, at: 1)),
-                        total: try row.decode(Int.self, at: 2), available: try row.decode(Int.self, at: 3)))
+                        total: try row.decode(Int.self, at: 2), available: try row.decode(Int.self, at: 3),
+                        waiting: (waiting[name] ?? 0) + (waiting[nil] ?? 0)))
             }
             let result = try await connection.query(
                 """
@@ -136,6 +148,7 @@ final class SeatMap: Sendable {
                         $0.field("price", category.price)
                         $0.field("total", category.total)
                         $0.field("available", category.available)
+                        $0.field("waiting", category.waiting)
                     }
                 }
             }

@@ -160,24 +160,26 @@ extension Projector {
             """
             INSERT INTO booking_view AS b (
                 booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, version,
-                quantity, category, total_price_minor, currency)
+                quantity, category, total_price_minor, currency, waitlist_position)
             SELECT booking_id, event_id, user_id, seat_ids::text[], status, reason, held_until, created_at,
-                updated_at, version, quantity, category, total_price_minor, currency
+                updated_at, version, quantity, category, total_price_minor, currency, waitlist_position
             FROM unnest(
                 \(values.map(\.bookingID))::uuid[], \(values.map(\.eventID))::text[], \(values.map(\.userID))::text[],
                 \(seatLists)::text[], \(values.map(\.status.rawValue))::text[], \(values.map(\.reason))::text[],
                 \(values.map(\.heldUntil))::timestamptz[], \(values.map(\.createdAt))::timestamptz[],
                 \(values.map(\.updatedAt))::timestamptz[], \(bookings.map(\.version))::bigint[],
                 \(values.map(\.quantity))::integer[], \(values.map(\.category))::text[],
-                \(values.map(\.totalPriceMinor))::bigint[], \(values.map(\.currency))::text[]
+                \(values.map(\.totalPriceMinor))::bigint[], \(values.map(\.currency))::text[],
+                \(values.map(\.waitlistPosition))::bigint[]
             ) AS n(booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, version,
-                   quantity, category, total_price_minor, currency)
+                   quantity, category, total_price_minor, currency, waitlist_position)
             ON CONFLICT (booking_id) DO UPDATE
             SET event_id = excluded.event_id, user_id = excluded.user_id, seat_ids = excluded.seat_ids,
                 status = excluded.status, reason = excluded.reason, held_until = excluded.held_until,
                 created_at = excluded.created_at, updated_at = excluded.updated_at, version = excluded.version,
                 quantity = excluded.quantity, category = excluded.category,
-                total_price_minor = excluded.total_price_minor, currency = excluded.currency
+                total_price_minor = excluded.total_price_minor, currency = excluded.currency,
+                waitlist_position = excluded.waitlist_position
             WHERE b.version < excluded.version
             """)
     }

@@ -18,21 +18,29 @@ extension BatchStore {
         var expires = false
         for command in commands {
             switch command.action {
-            case .book(let request), .hold(let request, _):
+            case .book(let request), .hold(let request, _), .wait(let request, _):
                 eventIDs.insert(request.eventID)
                 seatKeys.formUnion(request.namedSeatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) })
             case .createEvent(let definition):
                 eventIDs.insert(definition.eventID)
-            case .confirm(let reference), .cancel(let reference):
+            case .confirm(let reference), .cancel(let reference), .extend(let reference, _, _):
                 bookingIDs.insert(reference.bookingID)
             case .expireHolds:
                 expires = true
             }
         }
 
-        let bookings = try await readBookings(ids: bookingIDs, expiredBefore: expires ? now : nil, on: connection)
+        var bookings = try await readBookings(ids: bookingIDs, expiredBefore: expires ? now : nil, on: connection)
         for booking in bookings.values {
             seatKeys.formUnion(booking.seatKeys)
+            eventIDs.insert(booking.eventID)
+        }
+        // Freed seats go to the waiting list, and best-available rules choose them: the events' free seats too.
+        let waiting = try await readWaiting(in: eventIDs, on: connection)
+        bookings.merge(waiting) { read, _ in read }
+        var freeSeatLimits = freeSeatLimits
+        for booking in waiting.values where freeSeatLimits[booking.eventID] == nil {
+            freeSeatLimits[booking.eventID] = Self.minimumFreeSeatRead
         }
         var seats = try await readSeats(seatKeys, on: connection)
         var coverage: [String: FreeSeatCoverage] = [:]
@@ -60,25 +68,26 @@ extension BatchStore {
         guard !eventIDs.isEmpty else { return [:] }
         let rows = try await connection.query(
             """
-            SELECT e.event_id, e.currency, e.sales_start, e.sales_end, c.category, c.price_minor
+            SELECT e.event_id, e.currency, e.sales_start, e.sales_end, c.category, c.price_minor, e.waitlist_tail
             FROM events e JOIN event_categories c ON c.event_id = e.event_id
             WHERE e.event_id = ANY(\(Array(eventIDs))::text[])
             """)
-        var window: [String: (currency: Currency, start: Date?, end: Date?)] = [:]
+        var window: [String: (currency: Currency, start: Date?, end: Date?, waitlistTail: Int64)] = [:]
         var prices: [String: [String: Int64]] = [:]
         for row in rows {
             let eventID = try row.decode(String.self, at: 0)
             let code = try row.decode(String.self, at: 1)
             guard let currency = Currency(code: code) else { continue }
             window[eventID] = (
-                currency, try row.decodeIfPresent(Date.self, at: 2), try row.decodeIfPresent(Date.self, at: 3)
+                currency, try row.decodeIfPresent(Date.self, at: 2), try row.decodeIfPresent(Date.self, at: 3),
+                try row.decode(Int64.self, at: 6)
             )
             prices[eventID, default: [:]][try row.decode(String.self, at: 4)] = try row.decode(Int64.self, at: 5)
         }
         return window.reduce(into: [:]) { terms, event in
             terms[event.key] = EventTerms(
                 currency: event.value.currency, salesStart: event.value.start, salesEnd: event.value.end,
-                prices: prices[event.key] ?? [:])
+                prices: prices[event.key] ?? [:], waitlistTail: event.value.waitlistTail)
         }
     }
 
@@ -119,8 +128,24 @@ extension BatchStore {
         return (seats, lastRowIndex)
     }
 
-    /// The bookings named, and with `expiredBefore` also the holds that ended by then, oldest first
-    /// and a bounded slice per run so one expiry transaction stays short.
+    /// Every waiting request of the events.
+    private func readWaiting(
+        in eventIDs: Set<String>, on connection: PostgresConnection
+    ) async throws
+        -> [UUID: Booking]
+    {
+        guard !eventIDs.isEmpty else { return [:] }
+        return try decodeBookings(
+            try await connection.query(
+                """
+                SELECT \(sql: Self.bookingColumns) FROM bookings
+                WHERE status = 'WAITING' AND event_id = ANY(\(Array(eventIDs))::text[])
+                """))
+    }
+
+    /// The bookings named, and with `expiredBefore` also the holds that ended by then and the waiting requests of
+    /// events whose sales closed by then, oldest first and a bounded slice per run so one expiry transaction stays
+    /// short.
     private func readBookings(
         ids: Set<UUID>, expiredBefore: Date?, on connection: PostgresConnection
     ) async throws
@@ -133,13 +158,18 @@ extension BatchStore {
             UNION
             (SELECT \(sql: Self.bookingColumns) FROM bookings WHERE status = 'HELD' AND held_until <= \(expiredBefore)::timestamptz
              ORDER BY held_until LIMIT 2000)
+            UNION
+            (SELECT \(sql: Self.bookingColumns) FROM bookings
+             WHERE status = 'WAITING' AND event_id IN (
+                 SELECT event_id FROM events WHERE sales_end <= \(expiredBefore)::timestamptz)
+             ORDER BY waitlist_position LIMIT 2000)
             """)
         return try decodeBookings(rows)
     }
 
     private static let bookingColumns: StaticString = """
         booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, quantity, category,
-        total_price_minor, currency
+        total_price_minor, currency, held_since, offer_seconds, waitlist_position
         """
 
     private func decodeBookings(_ rows: PostgresResult) throws -> [UUID: Booking] {
@@ -154,6 +184,9 @@ extension BatchStore {
                 currency: try row.decodeIfPresent(String.self, at: 12), status: status,
                 reason: try row.decodeIfPresent(String.self, at: 5),
                 heldUntil: try row.decodeIfPresent(Date.self, at: 6),
+                heldSince: try row.decodeIfPresent(Date.self, at: 13),
+                offerSeconds: try row.decodeIfPresent(Int.self, at: 14),
+                waitlistPosition: try row.decodeIfPresent(Int64.self, at: 15),
                 createdAt: try row.decode(Date.self, at: 7), updatedAt: try row.decode(Date.self, at: 8))
             bookings[booking.bookingID] = booking
         }

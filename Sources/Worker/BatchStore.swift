@@ -98,7 +98,9 @@ public struct BatchStore: Sendable {
             }
             // Rarely more than once: only when the first free seats in seat order could not settle a request
             // (fragmented front rows, a category far back). The same snapshot, so the decisions stay consistent.
-            for eventID in ledger.eventsShortOfFreeSeats { freeSeatLimits[eventID]! *= 4 }
+            for eventID in ledger.eventsShortOfFreeSeats {
+                freeSeatLimits[eventID, default: Self.minimumFreeSeatRead] *= 4
+            }
         } while !ledger.eventsShortOfFreeSeats.isEmpty
         let bookingsWritten = try await write(ledger, on: connection)
         result.expiredHolds = bookingsWritten.filter { $0.status == .expired }.count
@@ -116,15 +118,18 @@ public struct BatchStore: Sendable {
         var asked: [String: Int] = [:]
         for command in commands {
             switch command.action {
-            case .book(let request), .hold(let request, _):
+            case .book(let request), .hold(let request, _), .wait(let request, _):
                 if case .bestAvailable(let best) = request.selection {
                     asked[request.eventID, default: 0] += best.quantity
                 }
             default: break
             }
         }
-        return asked.mapValues { max(256, 4 * $0) }
+        return asked.mapValues { max(minimumFreeSeatRead, 4 * $0) }
     }
+
+    /// The fewest free seats read for an event whose seats the batch may choose.
+    static let minimumFreeSeatRead = 256
 
     /// Inserts the command ids; returns those not recorded before. A redelivery racing its first
     /// delivery in another worker waits here for that transaction and then finds the id taken.
@@ -145,6 +150,15 @@ public struct BatchStore: Sendable {
             try await insert(event, on: connection)
         }
         try await writeSeats(ledger.seatWrites, on: connection)
+        if !ledger.waitlistTailWrites.isEmpty {
+            let tails = ledger.waitlistTailWrites.sorted { $0.key < $1.key }
+            _ = try await connection.query(
+                """
+                UPDATE events e SET waitlist_tail = t.tail
+                FROM unnest(\(tails.map(\.key))::text[], \(tails.map(\.value))::bigint[]) AS t(event_id, tail)
+                WHERE e.event_id = t.event_id
+                """)
+        }
         let bookings = ledger.bookingWrites
         try await writeBookings(bookings, on: connection)
         try await append(ledger.journal, on: connection)
@@ -207,21 +221,24 @@ public struct BatchStore: Sendable {
             """
             INSERT INTO bookings (
                 booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, quantity,
-                category, total_price_minor, currency)
+                category, total_price_minor, currency, held_since, offer_seconds, waitlist_position)
             SELECT b.booking_id, b.event_id, b.user_id, ARRAY(SELECT jsonb_array_elements_text(b.seat_ids)), b.status,
                    b.reason, b.held_until, b.created_at, b.updated_at, b.quantity, b.category, b.total_price_minor,
-                   b.currency
+                   b.currency, b.held_since, b.offer_seconds, b.waitlist_position
             FROM unnest(\(bookings.map(\.bookingID))::uuid[], \(bookings.map(\.eventID))::text[],
                         \(bookings.map(\.userID))::text[], \(seatLists)::jsonb[], \(bookings.map(\.status.rawValue))::text[],
                         \(bookings.map(\.reason))::text[], \(bookings.map(\.heldUntil))::timestamptz[],
                         \(bookings.map(\.createdAt))::timestamptz[], \(bookings.map(\.updatedAt))::timestamptz[],
                         \(bookings.map(\.quantity))::integer[], \(bookings.map(\.category))::text[],
-                        \(bookings.map(\.totalPriceMinor))::bigint[], \(bookings.map(\.currency))::text[])
+                        \(bookings.map(\.totalPriceMinor))::bigint[], \(bookings.map(\.currency))::text[],
+                        \(bookings.map(\.heldSince))::timestamptz[], \(bookings.map(\.offerSeconds))::integer[],
+                        \(bookings.map(\.waitlistPosition))::bigint[])
                  AS b(booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
-                      quantity, category, total_price_minor, currency)
+                      quantity, category, total_price_minor, currency, held_since, offer_seconds, waitlist_position)
             ON CONFLICT (booking_id) DO UPDATE
             SET status = EXCLUDED.status, reason = EXCLUDED.reason, held_until = EXCLUDED.held_until,
-                updated_at = EXCLUDED.updated_at
+                updated_at = EXCLUDED.updated_at, seat_ids = EXCLUDED.seat_ids,
+                total_price_minor = EXCLUDED.total_price_minor, held_since = EXCLUDED.held_since
             """)
     }
 

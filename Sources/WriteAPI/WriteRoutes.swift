@@ -14,8 +14,10 @@ public struct WriteRoutes: Sendable {
     public struct Settings: Sendable {
         /// Limits on request bodies.
         public var limits = RequestLimits()
-        /// How long a hold lasts.
+        /// How long a hold lasts, and how far one extension moves it on.
         public var holdDuration = Duration.seconds(600)
+        /// The longest a hold may last from when it began.
+        public var maxHoldDuration = Duration.seconds(1800)
         /// How long a command may wait for the worker before it is rejected.
         public var requestTimeToLive = Duration.seconds(120)
         /// Body size limit of booking commands.
@@ -50,6 +52,7 @@ public struct WriteRoutes: Sendable {
 
     /// Adds the routes.
     public func register<Context: RequestContext>(on router: Router<Context>) {
+        let holdSeconds = Int(settings.holdDuration.components.seconds)
         router.post("/api/book") { request, context in
             try await accept(request, context: context) { request, context, user in
                 let seats = try validator.seatRequest(
@@ -61,12 +64,20 @@ public struct WriteRoutes: Sendable {
             try await accept(request, context: context) { request, context, user in
                 let seats = try validator.seatRequest(
                     from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
-                let seconds = Int(settings.holdDuration.components.seconds)
-                return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: seconds))
+                return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: holdSeconds))
             }
         }
+        router.post("/api/waitlist") { request, context in
+            try await accept(request, context: context) { request, context, user in
+                let seats = try validator.waitlistRequest(
+                    from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
+                return (try bookingID(for: seats.userID, request), .wait(seats, holdSeconds: holdSeconds))
+            }
+        }
+        let maxHoldSeconds = Int(settings.maxHoldDuration.components.seconds)
         let bookingActions: [(String, @Sendable (BookingReference) -> BookingCommand.Action)] = [
             ("confirm", BookingCommand.Action.confirm), ("cancel", BookingCommand.Action.cancel),
+            ("extend", { .extend($0, holdSeconds: holdSeconds, maxHoldSeconds: maxHoldSeconds) }),
         ]
         for (verb, action) in bookingActions {
             router.post("/api/bookings/{id}/\(verb)") { request, context in
@@ -118,7 +129,7 @@ public struct WriteRoutes: Sendable {
         // publishes the same command id and the worker applies it once.
         let commandID: UUID =
             switch action {
-            case .book, .hold: bookingID
+            case .book, .hold, .wait: bookingID
             default: UUID.random()
             }
         try await publish(action, id: commandID)

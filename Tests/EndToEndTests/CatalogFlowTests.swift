@@ -227,8 +227,9 @@ import Testing
     }
 
     @Test func theSalesWindowOpensAndClosesOnTime() async throws {
-        let opens = Date().addingTimeInterval(4)
-        let closes = opens.addingTimeInterval(4)
+        // Far enough ahead that the event exists before sales open, even while a 100,000-seat event is created.
+        let opens = Date().addingTimeInterval(15)
+        let closes = opens.addingTimeInterval(5)
         let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let event = try await createEvent(
             #""sales_start":"\#(opens.formatted(format))","sales_end":"\#(closes.formatted(format))","total_seats":10"#)
@@ -237,6 +238,7 @@ import Testing
         }
         #expect(listing?["sales_start"] as? String != nil)
 
+        try #require(Date() < opens.addingTimeInterval(-1), "the event took too long to appear to try before the sale")
         let early = try await bestAvailable("early", event, quantity: 1, category: nil)
         #expect(try await gateway.booking(early)["reason"] as? String == "sales_closed")
         try await Task.sleep(for: .seconds(opens.timeIntervalSinceNow + 0.5))
