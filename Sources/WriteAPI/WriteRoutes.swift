@@ -160,13 +160,14 @@ public struct WriteRoutes: Sendable {
     }
 
     private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
-        guard let key = request.headers[.idempotencyKey] else { return UUID.random() }
-        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
+        // Empty is none, as the gateway sees it: nginx cannot forward an empty header.
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else { return UUID.random() }
+        guard key.utf8.count <= 255, key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
         else {
             refused.increment()
             throw APIError(
                 .badRequest, code: "invalid_idempotency_key",
-                message: "Idempotency-Key must be 1 to 255 printable ASCII characters")
+                message: "Idempotency-Key must be at most 255 printable ASCII characters")
         }
         return IdempotencyKey.bookingID(userID: userID, key: key)
     }
