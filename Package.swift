@@ -140,7 +140,9 @@ let package = Package(
 
         // Unit tests: no servers.
         .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"], swiftSettings: swiftSettings),
-        .testTarget(name: "BookingDomainTests", dependencies: ["BookingDomain"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BookingDomainTests", dependencies: ["BookingDomain", "SeatlineTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AccountsTests", dependencies: ["Accounts", "BookingDomain"], swiftSettings: swiftSettings),
@@ -184,11 +186,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // End to end: HTTP through the nginx gateway only (SEATLINE_GATEWAY_URL).
+        // End to end: HTTP through the nginx gateway (SEATLINE_GATEWAY_URL); the databases only to check the outcome.
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BookingDomain", "SeatlineTestSupport",
+                "BookingDomain", "Postgres", "SeatlineTestSupport", "Sync",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

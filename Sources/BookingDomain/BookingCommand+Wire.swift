@@ -44,24 +44,27 @@ extension BookingCommand.Action {
                     $0.field("holdSeconds", holdSeconds)
                 }
             }
+        case .wait(let request, let holdSeconds):
+            action.field("wait") {
+                $0.object {
+                    $0.field("_0") { request.write(to: &$0) }
+                    $0.field("holdSeconds", holdSeconds)
+                }
+            }
+        case .extend(let reference, let holdSeconds, let maxHoldSeconds):
+            action.field("extend") {
+                $0.object {
+                    $0.field("_0") { reference.write(to: &$0) }
+                    $0.field("holdSeconds", holdSeconds)
+                    $0.field("maxHoldSeconds", maxHoldSeconds)
+                }
+            }
         case .confirm(let reference):
             action.field("confirm") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
         case .cancel(let reference):
             action.field("cancel") { $0.object { $0.field("_0") { reference.write(to: &$0) } } }
         case .createEvent(let definition):
-            action.field("createEvent") {
-                $0.object {
-                    $0.field("_0") { writer in
-                        writer.object {
-                            $0.field("eventID", definition.eventID)
-                            $0.field("name", definition.name)
-                            $0.field("date", definition.date)
-                            $0.field("venue", definition.venue)
-                            $0.field("seatIDs") { $0.array(definition.seatIDs) { $0.string($1) } }
-                        }
-                    }
-                }
-            }
+            action.field("createEvent") { $0.object { $0.field("_0") { definition.write(to: &$0) } } }
         case .expireHolds:
             action.field("expireHolds") { $0.object { _ in } }
         }
@@ -69,12 +72,96 @@ extension BookingCommand.Action {
 }
 
 extension SeatRequest {
+    /// Named seats as `seatIDs`; a best-available request as `quantity`, `category` and `adjacent`.
     fileprivate func write(to writer: inout JSONWriter) {
         writer.object {
             $0.field("userID", userID)
             $0.field("eventID", eventID)
-            $0.field("seatIDs") { $0.array(seatIDs) { $0.string($1) } }
+            switch selection {
+            case .seats(let seatIDs):
+                $0.field("seatIDs") { $0.array(seatIDs) { $0.string($1) } }
+            case .bestAvailable(let best):
+                $0.field("quantity", best.quantity)
+                if let category = best.category { $0.field("category", category) }
+                $0.field("adjacent", best.adjacent)
+            }
         }
+    }
+}
+
+extension EventDefinition {
+    /// The seats travel as parallel arrays, a category as its index: an event of 100,000 seats is then a few
+    /// megabytes rather than ten, which the producer and broker are configured to carry. The journal's
+    /// `EventCreated` entries use the same form.
+    func write(to writer: inout JSONWriter) {
+        let categoryIndex = Dictionary(
+            categories.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        writer.object {
+            $0.field("eventID", eventID)
+            $0.field("name", name)
+            $0.field("date", date)
+            $0.field("venue", venue)
+            $0.field("description", description)
+            if let thumbnail { $0.field("thumbnail", thumbnail) }
+            $0.field("currency", currency.code)
+            if let salesStart { $0.field("salesStart", salesStart.timeIntervalSince1970 * 1000) }
+            if let salesEnd { $0.field("salesEnd", salesEnd.timeIntervalSince1970 * 1000) }
+            $0.field("categories") {
+                $0.array(categories) { element, category in
+                    element.object {
+                        $0.field("name", category.name)
+                        $0.field("priceMinor", Int(category.priceMinor))
+                    }
+                }
+            }
+            $0.field("seatIDs") { $0.array(seats) { $0.string($1.seatID) } }
+            $0.field("sections") { $0.array(seats) { $0.string($1.section) } }
+            $0.field("rows") { $0.array(seats) { $0.string($1.row) } }
+            $0.field("numbers") { $0.array(seats) { $0.integer($1.number) } }
+            $0.field("seatCategories") { $0.array(seats) { $0.integer(categoryIndex[$1.category] ?? 0) } }
+        }
+    }
+
+    /// Reads the form `write(to:)` writes. Journal entries from before categories existed have only ids: they
+    /// read as one row of the `standard` category in euros.
+    init(wire definition: WireObject) throws(WireFormatError) {
+        let seatIDs = try definition.strings("seatIDs")
+        guard definition.fields["categories"] != nil else {
+            self.init(
+                eventID: try definition.string("eventID"), name: try definition.string("name"),
+                date: try definition.string("date"), venue: try definition.string("venue"), seatIDs: seatIDs)
+            return
+        }
+        let currencyCode = try definition.string("currency")
+        guard let currency = Currency(code: currencyCode) else {
+            throw WireFormatError("\(definition.path).currency \(currencyCode) is not an ISO 4217 currency")
+        }
+        var categories: [SeatCategory] = []
+        for category in try definition.objects("categories") {
+            categories.append(
+                SeatCategory(name: try category.string("name"), priceMinor: Int64(try category.int("priceMinor"))))
+        }
+        let sections = try definition.strings("sections")
+        let rows = try definition.strings("rows")
+        let numbers = try definition.ints("numbers")
+        let seatCategories = try definition.ints("seatCategories")
+        guard [sections.count, rows.count, numbers.count, seatCategories.count].allSatisfy({ $0 == seatIDs.count }),
+            seatCategories.allSatisfy({ categories.indices.contains($0) })
+        else { throw WireFormatError("\(definition.path) has seat arrays that do not match") }
+        var seats: [SeatPlacement] = []
+        seats.reserveCapacity(seatIDs.count)
+        for index in seatIDs.indices {
+            seats.append(
+                SeatPlacement(
+                    seatID: seatIDs[index], section: sections[index], row: rows[index], number: numbers[index],
+                    category: categories[seatCategories[index]].name))
+        }
+        self.init(
+            eventID: try definition.string("eventID"), name: try definition.string("name"),
+            date: try definition.string("date"), venue: try definition.string("venue"),
+            description: try definition.string("description"), thumbnail: try definition.optionalString("thumbnail"),
+            currency: currency, salesStart: try definition.optionalDate("salesStart"),
+            salesEnd: try definition.optionalDate("salesEnd"), categories: categories, seats: seats)
     }
 }
 
@@ -97,15 +184,15 @@ extension BookingCommand.Action {
         case "book": self = .book(try SeatRequest(wire: try payload.object("_0")))
         case "hold":
             self = .hold(try SeatRequest(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"))
+        case "wait":
+            self = .wait(try SeatRequest(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"))
+        case "extend":
+            self = .extend(
+                try BookingReference(wire: try payload.object("_0")), holdSeconds: try payload.int("holdSeconds"),
+                maxHoldSeconds: try payload.int("maxHoldSeconds"))
         case "confirm": self = .confirm(try BookingReference(wire: try payload.object("_0")))
         case "cancel": self = .cancel(try BookingReference(wire: try payload.object("_0")))
-        case "createEvent":
-            let definition = try payload.object("_0")
-            self = .createEvent(
-                EventDefinition(
-                    eventID: try definition.string("eventID"), name: try definition.string("name"),
-                    date: try definition.string("date"), venue: try definition.string("venue"),
-                    seatIDs: try definition.strings("seatIDs")))
+        case "createEvent": self = .createEvent(try EventDefinition(wire: try payload.object("_0")))
         case "expireHolds": self = .expireHolds
         default: throw WireFormatError("unknown action \(name)")
         }
@@ -114,9 +201,16 @@ extension BookingCommand.Action {
 
 extension SeatRequest {
     fileprivate init(wire request: WireObject) throws(WireFormatError) {
-        self.init(
-            userID: try request.string("userID"), eventID: try request.string("eventID"),
-            seatIDs: try request.strings("seatIDs"))
+        let selection: SeatSelection =
+            if request.fields["seatIDs"] != nil {
+                .seats(try request.strings("seatIDs"))
+            } else {
+                .bestAvailable(
+                    BestAvailable(
+                        quantity: try request.int("quantity"), category: try request.optionalString("category"),
+                        adjacent: try request.bool("adjacent")))
+            }
+        self.init(userID: try request.string("userID"), eventID: try request.string("eventID"), selection: selection)
     }
 }
 
@@ -137,7 +231,7 @@ public struct WireFormatError: Error, CustomStringConvertible {
 }
 
 /// Typed reads of one JSON object of the wire form, each error naming the field's path.
-private struct WireObject {
+struct WireObject {
     let fields: [String: JSONValue]
     let path: String
 
@@ -163,6 +257,37 @@ private struct WireObject {
         for case .string(let string) in elements { strings.append(string) }
         guard strings.count == elements.count else { throw mistyped(name, "an array of strings") }
         return strings
+    }
+
+    func optionalString(_ name: String) throws(WireFormatError) -> String? {
+        fields[name] == nil ? nil : try string(name)
+    }
+
+    func objects(_ name: String) throws(WireFormatError) -> [WireObject] {
+        guard case .array(let elements) = try field(name) else { throw mistyped(name, "an array of objects") }
+        var objects: [WireObject] = []
+        for (index, element) in elements.enumerated() {
+            objects.append(try WireObject(element, path: "\(path).\(name)[\(index)]"))
+        }
+        return objects
+    }
+
+    func ints(_ name: String) throws(WireFormatError) -> [Int] {
+        guard case .array(let elements) = try field(name) else { throw mistyped(name, "an array of whole numbers") }
+        var integers: [Int] = []
+        integers.reserveCapacity(elements.count)
+        for case .integer(let integer) in elements { integers.append(integer) }
+        guard integers.count == elements.count else { throw mistyped(name, "an array of whole numbers") }
+        return integers
+    }
+
+    func bool(_ name: String) throws(WireFormatError) -> Bool {
+        guard case .bool(let bool) = try field(name) else { throw mistyped(name, "true or false") }
+        return bool
+    }
+
+    func optionalDate(_ name: String) throws(WireFormatError) -> Date? {
+        fields[name] == nil ? nil : try date(name)
     }
 
     func int(_ name: String) throws(WireFormatError) -> Int {

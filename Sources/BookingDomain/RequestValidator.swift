@@ -33,13 +33,17 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
 public struct RequestLimits: Sendable {
     /// Seats in one booking or hold.
     public var maxSeatsPerRequest = 10
-    /// Seats in one event. The event travels as one Kafka message, and 100,000 seat ids stay well
-    /// inside the broker's default 1 MB message limit.
+    /// Seats in one event. The event travels as one Kafka message of a few megabytes at this size; the
+    /// producer and the broker are configured for it.
     public var maxSeatsPerEvent = 100_000
     /// Characters in a user, event or seat id.
     public var maxIdentifierLength = 128
     /// Characters in an event's name or venue.
     public var maxTextLength = 512
+    /// Characters in an event's description.
+    public var maxDescriptionLength = 4000
+    /// Price categories of one event.
+    public var maxCategoriesPerEvent = 100
 
     /// The defaults.
     public init() {}
@@ -56,24 +60,51 @@ public struct RequestValidator: Sendable {
         self.limits = limits
     }
 
-    /// `{"eventId","seatId"}` or `{"eventId","seatIds":[...]}` from the verified user `userID`; a `userId` in the
-    /// body (older clients send one) must name that same user.
+    /// `{"eventId","seatId"}`, `{"eventId","seatIds":[...]}` or `{"eventId","quantity","category"?,"adjacent"?}` from
+    /// the verified user `userID`; a `userId` in the body (older clients send one) must name that same user.
     public func seatRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
-        let object = try Self.jsonObject(body, allowed: ["userId", "eventId", "seatId", "seatIds"])
+        let object = try Self.jsonObject(
+            body, allowed: ["userId", "eventId", "seatId", "seatIds", "quantity", "category", "adjacent"])
         try checkClaimedUser(object, is: userID)
         let eventID = try identifier(object, "eventId")
-        let seatIDs: [String]
-        switch (object["seatId"], object["seatIds"]) {
-        case (.some, .some):
-            throw ValidationError(code: "invalid_field", message: "give either seatId or seatIds, not both")
-        case (.some, nil):
-            seatIDs = [try identifier(object, "seatId")]
-        case (nil, .some):
-            seatIDs = try identifiers(object, "seatIds", max: limits.maxSeatsPerRequest, limitCode: "too_many_seats")
-        case (nil, nil):
-            throw ValidationError(code: "missing_field", message: "seatId or seatIds is required")
+        let selectors = ["seatId", "seatIds", "quantity"].filter { object[$0] != nil }
+        guard selectors.count == 1 else {
+            throw ValidationError(
+                code: selectors.isEmpty ? "missing_field" : "invalid_field",
+                message: "give exactly one of seatId, seatIds or quantity")
         }
-        return SeatRequest(userID: userID, eventID: eventID, seatIDs: seatIDs)
+        if selectors != ["quantity"], let extra = ["category", "adjacent"].first(where: { object[$0] != nil }) {
+            throw ValidationError(code: "invalid_field", message: "\(extra) goes only with quantity")
+        }
+        let selection: SeatSelection
+        switch selectors[0] {
+        case "seatId":
+            selection = .seats([try identifier(object, "seatId")])
+        case "seatIds":
+            selection = .seats(
+                try identifiers(object, "seatIds", max: limits.maxSeatsPerRequest, limitCode: "too_many_seats"))
+        default:
+            let quantity = try wholeNumber(object, "quantity", in: 1...limits.maxSeatsPerRequest)
+            let category = object["category"] == nil ? nil : try identifier(object, "category")
+            var adjacent = true
+            switch object["adjacent"] {
+            case nil: break
+            case .bool(let value): adjacent = value
+            default: throw ValidationError(code: "invalid_field", message: "adjacent must be true or false")
+            }
+            selection = .bestAvailable(BestAvailable(quantity: quantity, category: category, adjacent: adjacent))
+        }
+        return SeatRequest(userID: userID, eventID: eventID, selection: selection)
+    }
+
+    /// `{"eventId","quantity","category"?}` from the verified user `userID`: a place on the event's waiting list for
+    /// that many side-by-side seats.
+    public func waitlistRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
+        let object = try Self.jsonObject(body, allowed: ["userId", "eventId", "quantity", "category"])
+        guard object["quantity"] != nil else {
+            throw ValidationError(code: "missing_field", message: "quantity is required")
+        }
+        return try seatRequest(from: body, userID: userID)
     }
 
     /// A confirm or cancel by the verified user `userID` of the booking named in the path; the body is empty
@@ -96,11 +127,18 @@ public struct RequestValidator: Sendable {
         }
     }
 
-    /// `{"event_id"?,"name","date","venue"?,"seats":[...]}` or with `"total_seats":N` (seats named 1…N).
+    /// `{"event_id"?,"name","date","venue"?,"seats":[...]}` or with `"total_seats":N` (seats named 1…N), and
+    /// optionally `description`, `thumbnail`, `currency`, `sales_start`, `sales_end` and `categories`. Seats are
+    /// ids (one row of the one category) or objects `{"seat_id","section"?,"row","number","category"?}`.
     public func eventDefinition(
         from body: [UInt8], generatedID: () -> String
     ) throws(ValidationError) -> EventDefinition {
-        let object = try Self.jsonObject(body, allowed: ["event_id", "name", "date", "venue", "seats", "total_seats"])
+        let object = try Self.jsonObject(
+            body,
+            allowed: [
+                "event_id", "name", "date", "venue", "seats", "total_seats", "description", "thumbnail", "currency",
+                "sales_start", "sales_end", "categories",
+            ])
         let eventID = object["event_id"] == nil ? generatedID() : try identifier(object, "event_id")
         // The id is a path segment of the event's URLs, which the gateway matches after decoding them.
         guard !eventID.contains("/"), eventID != ".", eventID != ".." else {
@@ -112,32 +150,195 @@ public struct RequestValidator: Sendable {
         guard Self.isISO8601(date) else {
             throw ValidationError(code: "invalid_field", message: "date must be an ISO 8601 date or date-time")
         }
+        let description = try text(object, "description", required: false, maxLength: limits.maxDescriptionLength)
+        let thumbnail = try self.thumbnail(object)
+        var currency = Currency.euro
+        if object["currency"] != nil {
+            let code = try text(object, "currency", required: true)
+            guard let known = Currency(code: code) else {
+                throw ValidationError(code: "invalid_field", message: "currency must be an ISO 4217 code such as EUR")
+            }
+            currency = known
+        }
+        let salesStart = try instant(object, "sales_start")
+        let salesEnd = try instant(object, "sales_end")
+        if let salesStart, let salesEnd, salesEnd <= salesStart {
+            throw ValidationError(code: "invalid_field", message: "sales_end must be after sales_start")
+        }
+        let categories = try self.categories(object, currency: currency)
+        let seats = try self.seats(object, categories: categories)
+        return EventDefinition(
+            eventID: eventID, name: name, date: date, venue: venue, description: description, thumbnail: thumbnail,
+            currency: currency, salesStart: salesStart, salesEnd: salesEnd, categories: categories, seats: seats)
+    }
+
+    /// `[{"category","price"}]` with unique names and prices in the currency; one free `standard` category if absent.
+    private func categories(
+        _ object: [String: JSONValue], currency: Currency
+    ) throws(ValidationError) -> [SeatCategory] {
+        guard let value = object["categories"] else { return [.standard] }
+        guard case .array(let entries) = value, !entries.isEmpty, entries.count <= limits.maxCategoriesPerEvent else {
+            throw ValidationError(
+                code: "invalid_field",
+                message: "categories must be an array of 1 to \(limits.maxCategoriesPerEvent) objects")
+        }
+        var categories: [SeatCategory] = []
+        var names = Set<String>()
+        for entry in entries {
+            guard case .object(let fields) = entry else {
+                throw ValidationError(code: "invalid_field", message: "every category must be an object")
+            }
+            if let unknown = fields.keys.filter({ $0 != "category" && $0 != "price" }).sorted().first {
+                throw ValidationError(code: "unknown_field", message: "unknown field \(unknown) in a category")
+            }
+            let name = try identifier(fields, "category")
+            guard names.insert(name).inserted else {
+                throw ValidationError(code: "invalid_field", message: "category \(name) is listed twice")
+            }
+            guard case .string(let price) = fields["price"] else {
+                throw ValidationError(
+                    code: fields["price"] == nil ? "missing_field" : "invalid_field",
+                    message: "the price of category \(name) must be a decimal string such as \"12.50\"")
+            }
+            guard let minor = currency.parse(price) else {
+                let message =
+                    price.hasPrefix("-")
+                    ? "the price of category \(name) must not be negative"
+                    : "the price of category \(name) must be a decimal string with at most \(currency.minorDigits) decimals in \(currency)"
+                throw ValidationError(code: "invalid_price", message: message)
+            }
+            categories.append(SeatCategory(name: name, priceMinor: minor))
+        }
+        return categories
+    }
+
+    /// The seats as ids or as placed objects, each with a category of `categories`.
+    private func seats(
+        _ object: [String: JSONValue], categories: [SeatCategory]
+    ) throws(ValidationError) -> [SeatPlacement] {
+        let onlyCategory = categories.count == 1 ? categories[0].name : nil
         let seatIDs: [String]
         switch (object["seats"], object["total_seats"]) {
         case (.some, .some):
             throw ValidationError(code: "invalid_field", message: "give either seats or total_seats, not both")
+        case (.some(.array(let values)), nil)
+        where values.first.map({ if case .object = $0 { true } else { false } }) == true:
+            return try placedSeats(values, categories: Set(categories.map(\.name)), onlyCategory: onlyCategory)
         case (.some, nil):
             seatIDs = try identifiers(object, "seats", max: limits.maxSeatsPerEvent, limitCode: "too_many_seats")
-        case (nil, .some(let value)):
-            // JSON does not tell 3 from 3.0, so neither does the validator.
-            let count: Int?
-            switch value {
-            case .integer(let integer): count = integer
-            case .number(let number): count = Int(exactly: number)
-            default: count = nil
-            }
-            guard let count else {
-                throw ValidationError(code: "invalid_field", message: "total_seats must be a whole number")
-            }
-            guard (1...limits.maxSeatsPerEvent).contains(count) else {
-                throw ValidationError(
-                    code: "invalid_field", message: "total_seats must be between 1 and \(limits.maxSeatsPerEvent)")
-            }
-            seatIDs = (1...count).map(String.init)
+        case (nil, .some):
+            seatIDs = (1...(try wholeNumber(object, "total_seats", in: 1...limits.maxSeatsPerEvent))).map(String.init)
         case (nil, nil):
             throw ValidationError(code: "missing_field", message: "seats or total_seats is required")
         }
-        return EventDefinition(eventID: eventID, name: name, date: date, venue: venue, seatIDs: seatIDs)
+        guard let onlyCategory else {
+            throw ValidationError(
+                code: "invalid_field",
+                message:
+                    "seats given as ids or total_seats take the event's one category; give seats as objects to use several"
+            )
+        }
+        return SeatPlacement.oneRow(seatIDs, category: onlyCategory)
+    }
+
+    private func placedSeats(
+        _ values: [JSONValue], categories: Set<String>, onlyCategory: String?
+    ) throws(ValidationError) -> [SeatPlacement] {
+        guard values.count <= limits.maxSeatsPerEvent else {
+            throw ValidationError(
+                code: "too_many_seats", message: "seats may name at most \(limits.maxSeatsPerEvent) seats")
+        }
+        var placements: [SeatPlacement] = []
+        placements.reserveCapacity(values.count)
+        var seatIDs = Set<String>()
+        var places = Set<String>()
+        var finishedRows = Set<[String]>()
+        for value in values {
+            guard case .object(let fields) = value else {
+                throw ValidationError(code: "invalid_field", message: "seats must be all ids or all objects")
+            }
+            if let unknown = fields.keys.filter({ !Self.seatFields.contains($0) }).sorted().first {
+                throw ValidationError(code: "unknown_field", message: "unknown field \(unknown) in a seat")
+            }
+            let seatID = try identifier(fields, "seat_id")
+            let section = fields["section"] == nil ? "" : try identifier(fields, "section")
+            let row = try identifier(fields, "row")
+            let number = try wholeNumber(fields, "number", in: 0...1_000_000)
+            let category: String
+            if fields["category"] != nil {
+                category = try identifier(fields, "category")
+                guard categories.contains(category) else {
+                    throw ValidationError(
+                        code: "unknown_category",
+                        message: "seat \(seatID) names category \(category), which is not in categories")
+                }
+            } else if let onlyCategory {
+                category = onlyCategory
+            } else {
+                throw ValidationError(code: "missing_field", message: "seat \(seatID) needs a category")
+            }
+            guard seatIDs.insert(seatID).inserted else {
+                throw ValidationError(code: "duplicate_seat", message: "seats name seat \(seatID) twice")
+            }
+            guard places.insert("\(section)\u{0}\(row)\u{0}\(number)").inserted else {
+                throw ValidationError(
+                    code: "duplicate_seat", message: "two seats have section \(section), row \(row), number \(number)")
+            }
+            // Rows are read back in seat order to choose best-available seats, one row after another.
+            if let previous = placements.last, previous.section != section || previous.row != row {
+                finishedRows.insert([previous.section, previous.row])
+                guard !finishedRows.contains([section, row]) else {
+                    throw ValidationError(
+                        code: "invalid_field",
+                        message: "the seats of section \(section), row \(row) must be listed together")
+                }
+            }
+            placements.append(
+                SeatPlacement(seatID: seatID, section: section, row: row, number: number, category: category))
+        }
+        return placements
+    }
+
+    private static let seatFields: Set<String> = ["seat_id", "section", "row", "number", "category"]
+
+    private func thumbnail(_ object: [String: JSONValue]) throws(ValidationError) -> String? {
+        guard object["thumbnail"] != nil else { return nil }
+        let url = try text(object, "thumbnail", required: true, maxLength: 2048)
+        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased()),
+            components.host?.isEmpty == false
+        else {
+            throw ValidationError(code: "invalid_field", message: "thumbnail must be an http or https URL")
+        }
+        return url
+    }
+
+    /// An ISO 8601 date-time with a time zone, or nil when the field is absent.
+    private func instant(_ object: [String: JSONValue], _ field: String) throws(ValidationError) -> Date? {
+        guard object[field] != nil else { return nil }
+        guard let instant = try? Date(try text(object, field, required: true), strategy: .iso8601) else {
+            throw ValidationError(
+                code: "invalid_field", message: "\(field) must be an ISO 8601 date-time such as 2027-01-01T10:00:00Z")
+        }
+        return instant
+    }
+
+    /// A whole number in `range`; JSON does not tell 3 from 3.0, so neither does the validator.
+    private func wholeNumber(
+        _ object: [String: JSONValue], _ field: String, in range: ClosedRange<Int>
+    ) throws(ValidationError) -> Int {
+        let number: Int?
+        switch object[field] {
+        case nil: throw ValidationError(code: "missing_field", message: "\(field) is required")
+        case .integer(let integer): number = integer
+        case .number(let value): number = Int(exactly: value)
+        default: number = nil
+        }
+        guard let number, range.contains(number) else {
+            throw ValidationError(
+                code: "invalid_field",
+                message: "\(field) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
     }
 
     /// The body as a JSON object with no field outside `allowed`: every JSON body of the API is read this way.
@@ -207,17 +408,19 @@ public struct RequestValidator: Sendable {
         return result
     }
 
-    private func text(_ object: [String: JSONValue], _ field: String, required: Bool) throws(ValidationError) -> String
-    {
+    private func text(
+        _ object: [String: JSONValue], _ field: String, required: Bool, maxLength: Int? = nil
+    ) throws(ValidationError) -> String {
+        let maxLength = maxLength ?? limits.maxTextLength
         switch object[field] {
         case nil where !required:
             return ""
         case nil:
             throw ValidationError(code: "missing_field", message: "\(field) is required")
         case .string(let string) where !string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !required:
-            guard string.count <= limits.maxTextLength else {
+            guard string.count <= maxLength else {
                 throw ValidationError(
-                    code: "invalid_field", message: "\(field) may have at most \(limits.maxTextLength) characters")
+                    code: "invalid_field", message: "\(field) may have at most \(maxLength) characters")
             }
             // PostgreSQL text cannot hold a NUL: a command carrying one would fail in the worker at every retry.
             guard !string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {

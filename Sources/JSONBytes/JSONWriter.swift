@@ -65,6 +65,11 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: Array(value.description.utf8))
     }
 
+    /// Writes `true` or `false`.
+    public mutating func boolean(_ value: Bool) {
+        bytes.append(contentsOf: Array((value ? "true" : "false").utf8))
+    }
+
     /// Writes `null`.
     public mutating func null() {
         bytes.append(contentsOf: Array("null".utf8))
@@ -89,6 +94,12 @@ public struct JSONWriter: Sendable {
         public mutating func field(_ name: String, _ value: Int) {
             key(name)
             writer.integer(value)
+        }
+
+        /// `"name": true`.
+        public mutating func field(_ name: String, _ value: Bool) {
+            key(name)
+            writer.boolean(value)
         }
 
         /// `"name": 1.5`.

@@ -36,6 +36,7 @@ public final class KafkaProducer: Sendable {
             ("acks", "all"),
             ("message.timeout.ms", "\(configuration.deliveryTimeout.rdKafkaMilliseconds)"),
             ("linger.ms", "\(configuration.linger.rdKafkaMilliseconds)"),
+            ("message.max.bytes", "\(configuration.maxMessageBytes)"),
             // Topics are created explicitly: a metadata request must not create one with the broker's defaults.
             ("allow.auto.create.topics", "false"),
             // librdkafka backs off up to 10 s by default; a restarted broker should be found again quickly.

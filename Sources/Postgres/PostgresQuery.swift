@@ -42,6 +42,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql += literal
         }
 
+        /// Appends SQL text fixed at compile time (a column list several queries share): a `StaticString` cannot
+        /// carry a value from outside the program.
+        public mutating func appendInterpolation(sql fragment: StaticString) {
+            sql += fragment.description
+        }
+
         /// Appends a value as the next `$n` parameter; it is sent apart from the SQL text.
         public mutating func appendInterpolation(_ value: some PostgresEncodable) {
             bindings.append(value.postgresText)

@@ -1,3 +1,4 @@
+import BookingDomain
 import Foundation
 import Hummingbird
 import Identity
@@ -27,11 +28,7 @@ struct BookingController: Sendable {
             throw APIError.notFound("no such booking: the id is not a UUID")
         }
         let result = try await views.query(
-            """
-            SELECT booking_id, event_id, user_id, seat_ids, status, reason, iso8601_utc(held_until),
-                iso8601_utc(created_at), iso8601_utc(updated_at)
-            FROM booking_view WHERE booking_id = \(bookingID)
-            """)
+            "SELECT \(sql: BookingRow.columns) FROM booking_view b WHERE b.booking_id = \(bookingID)")
         // Someone else's booking is answered exactly like one not projected yet: its existence is not the
         // reader's to learn.
         let row = result.rows.first
@@ -62,9 +59,8 @@ struct BookingController: Sendable {
         // Microseconds since the epoch, added as an interval, compare exactly with the stored timestamps.
         let result = try await views.query(
             """
-            SELECT booking_id, event_id, user_id, seat_ids, status, reason, iso8601_utc(held_until),
-                iso8601_utc(created_at), iso8601_utc(updated_at), (extract(epoch FROM created_at) * 1000000)::bigint
-            FROM booking_view
+            SELECT \(sql: BookingRow.columns), (extract(epoch FROM b.created_at) * 1000000)::bigint
+            FROM booking_view b
             WHERE user_id = \(user.userID)
                 AND (\(after?.createdAtMicroseconds)::bigint IS NULL
                     OR (created_at, booking_id) < ('epoch'::timestamptz + \(after?.createdAtMicroseconds)::bigint
@@ -118,7 +114,17 @@ struct BookingCursor {
 /// A row of `booking_view` as both booking queries select it (the list adds the creation time in microseconds,
 /// its cursor) and its JSON.
 enum BookingRow {
-    static let createdAtMicrosecondsColumn = 9
+    /// The columns of `booking_view b`; a waiting request's place counts the requests ahead of it for its category.
+    static let columns: StaticString = """
+        b.booking_id, b.event_id, b.user_id, b.seat_ids, b.status, b.reason, iso8601_utc(b.held_until),
+        iso8601_utc(b.created_at), iso8601_utc(b.updated_at), b.quantity, b.total_price_minor, b.currency,
+        CASE WHEN b.status = 'WAITING' THEN 1 + (
+            SELECT count(*) FROM booking_view w
+            WHERE w.event_id = b.event_id AND w.status = 'WAITING' AND w.category IS NOT DISTINCT FROM b.category
+                AND w.waitlist_position < b.waitlist_position)
+        END
+        """
+    static let createdAtMicrosecondsColumn = 13
 
     /// Writes the booking; `id` is the booking id as the client wrote it, or nil for the stored one.
     static func write(_ row: PostgresRow, as id: String?, to writer: inout JSONWriter) throws {
@@ -128,7 +134,10 @@ enum BookingRow {
             eventID: try row.decode(String.self, at: 1), userID: try row.decode(String.self, at: 2),
             status: try row.decode(String.self, at: 4), reason: try row.decodeIfPresent(String.self, at: 5),
             heldUntil: try row.decodeIfPresent(String.self, at: 6), createdAt: try row.decode(String.self, at: 7),
-            updatedAt: try row.decode(String.self, at: 8)
+            updatedAt: try row.decode(String.self, at: 8), quantity: try row.decode(Int.self, at: 9),
+            totalPriceMinor: try row.decode(Int64.self, at: 10),
+            currency: try row.decodeIfPresent(String.self, at: 11).flatMap(Currency.init(code:)),
+            waitlistPosition: try row.decodeIfPresent(Int.self, at: 12)
         )
         writer.object { object in
             object.field("booking_id", bookingID)
@@ -140,6 +149,11 @@ enum BookingRow {
             object.field("held_until", fields.heldUntil)
             object.field("created_at", fields.createdAt)
             object.field("updated_at", fields.updatedAt)
+            object.field("quantity", fields.quantity)
+            // Null with the currency when the event is unknown (a booking rejected as unknown_event).
+            object.field("total_price", fields.currency?.format(fields.totalPriceMinor))
+            object.field("currency", fields.currency?.code)
+            if let position = fields.waitlistPosition { object.field("waitlist_position", position) }
         }
     }
 }

@@ -57,28 +57,26 @@ struct EventController: Sendable {
     private static func loadListing(from views: PostgresClient) async throws -> RenderedView {
         let result = try await views.query(
             """
-            SELECT event_id, name, date, venue, total_seats, available_seats, revision
+            SELECT event_id, \(sql: EventDetails.columns), total_seats, available_seats, revision
             FROM event_view ORDER BY date, event_id
             """)
-        var events: [(id: String, name: String, date: String, venue: String, total: Int, available: Int)] = []
+        var events: [(id: String, details: EventDetails, total: Int, available: Int)] = []
         events.reserveCapacity(result.rows.count)
         var newestRevision: Int64 = 0
+        let counts = EventDetails.columnCount + 1
         for row in result {
             events.append(
                 (
-                    try row.decode(String.self, at: 0), try row.decode(String.self, at: 1),
-                    try row.decode(String.self, at: 2), try row.decode(String.self, at: 3),
-                    try row.decode(Int.self, at: 4), try row.decode(Int.self, at: 5)
+                    try row.decode(String.self, at: 0), try EventDetails(row: row, from: 1),
+                    try row.decode(Int.self, at: counts), try row.decode(Int.self, at: counts + 1)
                 ))
-            newestRevision = max(newestRevision, try row.decode(Int64.self, at: 6))
+            newestRevision = max(newestRevision, try row.decode(Int64.self, at: counts + 2))
         }
-        var writer = JSONWriter(capacity: 64 + events.count * 160)
+        var writer = JSONWriter(capacity: 64 + events.count * 320)
         writer.array(events) { element, event in
             element.object { fields in
                 fields.field("event_id", event.id)
-                fields.field("name", event.name)
-                fields.field("date", event.date)
-                fields.field("venue", event.venue)
+                event.details.write(to: &fields)
                 fields.field("total_seats", event.total)
                 fields.field("available_seats", event.available)
             }

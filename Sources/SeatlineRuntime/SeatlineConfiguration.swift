@@ -40,8 +40,10 @@ public struct SeatlineConfiguration: Sendable {
     public var passwordHashCost = 10
     /// `SEATLINE_REQUEST_TTL_SECONDS`: a command not processed within this time is rejected as `expired_request`.
     public var requestTimeToLive = Duration.seconds(120)
-    /// `SEATLINE_HOLD_SECONDS`: how long a hold lasts.
+    /// `SEATLINE_HOLD_SECONDS`: how long a hold lasts, and how far one extension moves it on.
     public var holdDuration = Duration.seconds(600)
+    /// `SEATLINE_HOLD_MAX_SECONDS`: the longest a hold may last from when it began, with every extension.
+    public var maxHoldDuration = Duration.seconds(1800)
     /// `SEATLINE_MAX_SEATS_PER_REQUEST`: seats one booking or hold may ask for.
     public var maxSeatsPerRequest = 10
     /// `SEATLINE_WORKER_BATCH_SIZE`: commands decided in one write-DB transaction.
@@ -85,6 +87,7 @@ public struct SeatlineConfiguration: Sendable {
         }
         try reader.read("SEATLINE_REQUEST_TTL_SECONDS", seconds: &configuration.requestTimeToLive)
         try reader.read("SEATLINE_HOLD_SECONDS", seconds: &configuration.holdDuration)
+        try reader.read("SEATLINE_HOLD_MAX_SECONDS", seconds: &configuration.maxHoldDuration)
         try reader.read("SEATLINE_MAX_SEATS_PER_REQUEST", into: &configuration.maxSeatsPerRequest)
         try reader.read("SEATLINE_WORKER_BATCH_SIZE", into: &configuration.workerBatchSize)
         try reader.read("SEATLINE_SEAT_LOCK_TTL_MS", milliseconds: &configuration.seatLockTimeToLive)

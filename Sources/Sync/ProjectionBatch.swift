@@ -60,7 +60,7 @@ struct ProjectionBatch: Sendable {
                 booking, version: version,
                 to: SeatChange(
                     version: version, status: .available, bookingID: nil, userID: nil, heldUntil: nil))
-        case .bookingRejected(let booking):
+        case .bookingRejected(let booking), .waitlistJoined(let booking):
             record(booking, version: version)
         }
     }

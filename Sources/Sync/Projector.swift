@@ -71,7 +71,8 @@ public final class Projector: Service, Sendable {
     public func rebuild() async throws -> Int {
         try await views.withTransaction { connection in
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
-            _ = try await connection.query("TRUNCATE event_view, seat_view, stream_view, booking_view, seat_changes")
+            _ = try await connection.query(
+                "TRUNCATE event_view, category_view, seat_view, stream_view, booking_view, seat_changes")
             _ = try await connection.query(
                 "DELETE FROM projection_checkpoint WHERE projection = \(Self.checkpointName)")
         }

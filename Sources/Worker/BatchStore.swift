@@ -89,10 +89,19 @@ public struct BatchStore: Sendable {
         let pending = commands.filter { fresh.contains($0.commandID) }
         result.duplicates = commands.count - pending.count
 
-        var ledger = try await readLedger(for: pending, now: now, on: connection)
-        for command in pending {
-            result.decisions[command.commandID] = ledger.apply(command, now: now)
-        }
+        var freeSeatLimits = Self.initialFreeSeatLimits(for: pending)
+        var ledger: SeatLedger
+        repeat {
+            ledger = try await readLedger(for: pending, now: now, freeSeatLimits: freeSeatLimits, on: connection)
+            for command in pending {
+                result.decisions[command.commandID] = ledger.apply(command, now: now)
+            }
+            // Rarely more than once: only when the first free seats in seat order could not settle a request
+            // (fragmented front rows, a category far back). The same snapshot, so the decisions stay consistent.
+            for eventID in ledger.eventsShortOfFreeSeats {
+                freeSeatLimits[eventID, default: Self.minimumFreeSeatRead] *= 4
+            }
+        } while !ledger.eventsShortOfFreeSeats.isEmpty
         let bookingsWritten = try await write(ledger, on: connection)
         result.expiredHolds = bookingsWritten.filter { $0.status == .expired }.count
         try await record(undecodable, on: connection)
@@ -102,6 +111,25 @@ public struct BatchStore: Sendable {
         }
         return result
     }
+
+    /// Per event with best-available requests, how many of its free seats to read first: a few times what the
+    /// requests ask for, since choosing side-by-side seats passes over gaps too small for them.
+    static func initialFreeSeatLimits(for commands: [BookingCommand]) -> [String: Int] {
+        var asked: [String: Int] = [:]
+        for command in commands {
+            switch command.action {
+            case .book(let request), .hold(let request, _), .wait(let request, _):
+                if case .bestAvailable(let best) = request.selection {
+                    asked[request.eventID, default: 0] += best.quantity
+                }
+            default: break
+            }
+        }
+        return asked.mapValues { max(minimumFreeSeatRead, 4 * $0) }
+    }
+
+    /// The fewest free seats read for an event whose seats the batch may choose.
+    static let minimumFreeSeatRead = 256
 
     /// Inserts the command ids; returns those not recorded before. A redelivery racing its first
     /// delivery in another worker waits here for that transaction and then finds the id taken.
@@ -119,22 +147,51 @@ public struct BatchStore: Sendable {
     @discardableResult
     func write(_ ledger: SeatLedger, on connection: PostgresConnection) async throws -> [Booking] {
         for event in ledger.createdEvents {
-            _ = try await connection.query(
-                """
-                INSERT INTO events (event_id, name, date, venue, total_seats)
-                VALUES (\(event.eventID), \(event.name), \(event.date), \(event.venue), \(event.seatIDs.count))
-                """)
-            _ = try await connection.query(
-                """
-                INSERT INTO seats (event_id, seat_id, position)
-                SELECT \(event.eventID), seat_id, position FROM unnest(\(event.seatIDs)::text[]) WITH ORDINALITY AS s(seat_id, position)
-                """)
+            try await insert(event, on: connection)
         }
         try await writeSeats(ledger.seatWrites, on: connection)
+        if !ledger.waitlistTailWrites.isEmpty {
+            let tails = ledger.waitlistTailWrites.sorted { $0.key < $1.key }
+            _ = try await connection.query(
+                """
+                UPDATE events e SET waitlist_tail = t.tail
+                FROM unnest(\(tails.map(\.key))::text[], \(tails.map(\.value))::bigint[]) AS t(event_id, tail)
+                WHERE e.event_id = t.event_id
+                """)
+        }
         let bookings = ledger.bookingWrites
         try await writeBookings(bookings, on: connection)
         try await append(ledger.journal, on: connection)
         return bookings
+    }
+
+    private func insert(_ event: EventDefinition, on connection: PostgresConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO events (
+                event_id, name, date, venue, total_seats, description, thumbnail, currency, sales_start, sales_end)
+            VALUES (
+                \(event.eventID), \(event.name), \(event.date), \(event.venue), \(event.seats.count), \(event.description),
+                \(event.thumbnail), \(event.currency.code), \(event.salesStart)::timestamptz, \(event.salesEnd)::timestamptz)
+            """)
+        _ = try await connection.query(
+            """
+            INSERT INTO event_categories (event_id, category, price_minor, position)
+            SELECT \(event.eventID), category, price_minor, (position - 1)::integer
+            FROM unnest(\(event.categories.map(\.name))::text[], \(event.categories.map(\.priceMinor))::bigint[])
+                 WITH ORDINALITY AS c(category, price_minor, position)
+            """)
+        let seats = event.seats
+        let places = SeatPlace.places(of: seats)
+        _ = try await connection.query(
+            """
+            INSERT INTO seats (event_id, seat_id, position, section, "row", row_index, number, category)
+            SELECT \(event.eventID), seat_id, position, section, "row", row_index, number, category
+            FROM unnest(\(seats.map(\.seatID))::text[], \(seats.map(\.section))::text[], \(seats.map(\.row))::text[],
+                        \(places.map(\.rowIndex))::integer[], \(seats.map(\.number))::integer[],
+                        \(seats.map(\.category))::text[])
+                 WITH ORDINALITY AS s(seat_id, section, "row", row_index, number, category, position)
+            """)
     }
 
     private func writeSeats(_ writes: [SeatLedger.SeatWrite], on connection: PostgresConnection) async throws {
@@ -162,17 +219,26 @@ public struct BatchStore: Sendable {
         let seatLists = try bookings.map { String(decoding: try encoder.encode($0.seatIDs), as: UTF8.self) }
         _ = try await connection.query(
             """
-            INSERT INTO bookings (booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at)
+            INSERT INTO bookings (
+                booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, quantity,
+                category, total_price_minor, currency, held_since, offer_seconds, waitlist_position)
             SELECT b.booking_id, b.event_id, b.user_id, ARRAY(SELECT jsonb_array_elements_text(b.seat_ids)), b.status,
-                   b.reason, b.held_until, b.created_at, b.updated_at
+                   b.reason, b.held_until, b.created_at, b.updated_at, b.quantity, b.category, b.total_price_minor,
+                   b.currency, b.held_since, b.offer_seconds, b.waitlist_position
             FROM unnest(\(bookings.map(\.bookingID))::uuid[], \(bookings.map(\.eventID))::text[],
                         \(bookings.map(\.userID))::text[], \(seatLists)::jsonb[], \(bookings.map(\.status.rawValue))::text[],
                         \(bookings.map(\.reason))::text[], \(bookings.map(\.heldUntil))::timestamptz[],
-                        \(bookings.map(\.createdAt))::timestamptz[], \(bookings.map(\.updatedAt))::timestamptz[])
-                 AS b(booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at)
+                        \(bookings.map(\.createdAt))::timestamptz[], \(bookings.map(\.updatedAt))::timestamptz[],
+                        \(bookings.map(\.quantity))::integer[], \(bookings.map(\.category))::text[],
+                        \(bookings.map(\.totalPriceMinor))::bigint[], \(bookings.map(\.currency))::text[],
+                        \(bookings.map(\.heldSince))::timestamptz[], \(bookings.map(\.offerSeconds))::integer[],
+                        \(bookings.map(\.waitlistPosition))::bigint[])
+                 AS b(booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
+                      quantity, category, total_price_minor, currency, held_since, offer_seconds, waitlist_position)
             ON CONFLICT (booking_id) DO UPDATE
             SET status = EXCLUDED.status, reason = EXCLUDED.reason, held_until = EXCLUDED.held_until,
-                updated_at = EXCLUDED.updated_at
+                updated_at = EXCLUDED.updated_at, seat_ids = EXCLUDED.seat_ids,
+                total_price_minor = EXCLUDED.total_price_minor, held_since = EXCLUDED.held_since
             """)
     }
 

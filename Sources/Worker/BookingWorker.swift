@@ -83,8 +83,11 @@ final class BookingWorker: Sendable {
         }
         let seats = commands.flatMap { command -> [SeatKey] in
             switch command.action {
+            // Best-available seats are chosen inside the transaction, so they cannot be locked beforehand; one
+            // event's commands share a partition, so another worker rarely decides them at the same time, and
+            // the fenced write settles it when one does.
             case .book(let request), .hold(let request, _):
-                request.seatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
+                request.namedSeatIDs.map { SeatKey(eventID: request.eventID, seatID: $0) }
             default: []
             }
         }

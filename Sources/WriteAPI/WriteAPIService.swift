@@ -15,6 +15,7 @@ public enum WriteAPIService {
         var settings = WriteRoutes.Settings()
         settings.limits = configuration.requestLimits
         settings.holdDuration = configuration.holdDuration
+        settings.maxHoldDuration = configuration.maxHoldDuration
         settings.requestTimeToLive = configuration.requestTimeToLive
         let authenticator = try await RequestAuthenticator(configuration: configuration)
 

@@ -14,14 +14,16 @@ public struct WriteRoutes: Sendable {
     public struct Settings: Sendable {
         /// Limits on request bodies.
         public var limits = RequestLimits()
-        /// How long a hold lasts.
+        /// How long a hold lasts, and how far one extension moves it on.
         public var holdDuration = Duration.seconds(600)
+        /// The longest a hold may last from when it began.
+        public var maxHoldDuration = Duration.seconds(1800)
         /// How long a command may wait for the worker before it is rejected.
         public var requestTimeToLive = Duration.seconds(120)
         /// Body size limit of booking commands.
         public var maxBodyBytes = 16 * 1024
-        /// Body size limit of admin event creation (seat lists can be long).
-        public var maxAdminBodyBytes = 8 * 1024 * 1024
+        /// Body size limit of admin event creation: 100,000 seat objects with section, row and category.
+        public var maxAdminBodyBytes = 16 * 1024 * 1024
 
         /// The defaults.
         public init() {}
@@ -50,6 +52,7 @@ public struct WriteRoutes: Sendable {
 
     /// Adds the routes.
     public func register<Context: RequestContext>(on router: Router<Context>) {
+        let holdSeconds = Int(settings.holdDuration.components.seconds)
         router.post("/api/book") { request, context in
             try await accept(request, context: context) { request, context, user in
                 let seats = try validator.seatRequest(
@@ -61,12 +64,20 @@ public struct WriteRoutes: Sendable {
             try await accept(request, context: context) { request, context, user in
                 let seats = try validator.seatRequest(
                     from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
-                let seconds = Int(settings.holdDuration.components.seconds)
-                return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: seconds))
+                return (try bookingID(for: seats.userID, request), .hold(seats, holdSeconds: holdSeconds))
             }
         }
+        router.post("/api/waitlist") { request, context in
+            try await accept(request, context: context) { request, context, user in
+                let seats = try validator.waitlistRequest(
+                    from: try await body(of: request, limit: settings.maxBodyBytes), userID: user.userID)
+                return (try bookingID(for: seats.userID, request), .wait(seats, holdSeconds: holdSeconds))
+            }
+        }
+        let maxHoldSeconds = Int(settings.maxHoldDuration.components.seconds)
         let bookingActions: [(String, @Sendable (BookingReference) -> BookingCommand.Action)] = [
             ("confirm", BookingCommand.Action.confirm), ("cancel", BookingCommand.Action.cancel),
+            ("extend", { .extend($0, holdSeconds: holdSeconds, maxHoldSeconds: maxHoldSeconds) }),
         ]
         for (verb, action) in bookingActions {
             router.post("/api/bookings/{id}/\(verb)") { request, context in
@@ -118,7 +129,7 @@ public struct WriteRoutes: Sendable {
         // publishes the same command id and the worker applies it once.
         let commandID: UUID =
             switch action {
-            case .book, .hold: bookingID
+            case .book, .hold, .wait: bookingID
             default: UUID.random()
             }
         try await publish(action, id: commandID)
@@ -149,13 +160,14 @@ public struct WriteRoutes: Sendable {
     }
 
     private func bookingID(for userID: String, _ request: Request) throws(APIError) -> UUID {
-        guard let key = request.headers[.idempotencyKey] else { return UUID.random() }
-        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
+        // Empty is none, as the gateway sees it: nginx cannot forward an empty header.
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else { return UUID.random() }
+        guard key.utf8.count <= 255, key.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) })
         else {
             refused.increment()
             throw APIError(
                 .badRequest, code: "invalid_idempotency_key",
-                message: "Idempotency-Key must be 1 to 255 printable ASCII characters")
+                message: "Idempotency-Key must be at most 255 printable ASCII characters")
         }
         return IdempotencyKey.bookingID(userID: userID, key: key)
     }

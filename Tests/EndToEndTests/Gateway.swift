@@ -35,7 +35,7 @@ struct Gateway {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        var collected = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        var collected = try await response.body.collect(upTo: 32 * 1024 * 1024)
         return Reply(
             status: response.status, headers: response.headers,
             body: collected.readBytes(length: collected.readableBytes) ?? [])

@@ -25,10 +25,13 @@ import Testing
         var random = SeededGenerator(seed: seed)
         let run = "fault-\(seed)-\(UUID().uuidString.prefix(6).lowercased())"
         let events = (0..<4).map { "\(run)-\($0)" }
-        for event in events {
+        // A small event sold out at once: its seats, freed by cancellations, go to its waiting list.
+        let waitlisted = "\(run)-waitlisted"
+        for (event, seats) in events.map({ ($0, 60) }) + [(waitlisted, 10)] {
             try await post(
                 "/api/admin/events",
-                #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":60}"#, bearer: adminToken)
+                #"{"event_id":"\#(event)","name":"Faults","date":"2027-01-01","total_seats":\#(seats)}"#,
+                bearer: adminToken)
         }
         let extraWorker = try LocalStack.startExtra("worker")
         defer { if extraWorker.isRunning { kill(extraWorker.processIdentifier, SIGKILL) } }
@@ -46,13 +49,34 @@ import Testing
                             index += 1
                             let event = events[(client + index) % events.count]
                             let seat = (client * 7 + index * 13) % 60 + 1
+                            let user = "c\(client)-\(index)"
+                            // Now and then a booking is cancelled by its owner, freeing its seat for the waiting.
+                            if index % 7 == 0, let (owner, id) = outcome.cancellable(of: client) {
+                                _ = try await post(
+                                    "/api/bookings/\(id)/cancel", "", bearer: try await LocalStack.token(for: owner))
+                                outcome.cancelled.withLock { _ = $0.insert(id) }
+                                continue
+                            }
+                            let waits = index % 5 == 0
+                            let body =
+                                switch index % 5 {
+                                case 0, 1: #"{"eventId":"\#(waitlisted)","quantity":1}"#
+                                default: #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#
+                                }
                             // One key per logical request: a retry after a 5xx never makes a second booking.
                             let id = try await post(
-                                "/api/book", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#,
-                                bearer: try await LocalStack.token(for: "c\(client)-\(index)"),
+                                waits ? "/api/waitlist" : "/api/book", body,
+                                bearer: try await LocalStack.token(for: user),
                                 idempotencyKey: "\(run)-\(client)-\(index)")
                             outcome.sent.withLock { $0 += 1 }
-                            if let id { outcome.accepted.withLock { $0.append(id) } }
+                            if let id {
+                                if waits {
+                                    outcome.waiting.withLock { $0.append(id) }
+                                } else {
+                                    outcome.accepted.withLock { $0.append(id) }
+                                    outcome.owners.withLock { $0[client, default: []].append((user, id)) }
+                                }
+                            }
                         }
                     }
                 }
@@ -93,11 +117,15 @@ import Testing
         for name in ["redis", "write-api", "worker", "sync", "read-api"] { try await LocalStack.stack("start", name) }
 
         let ids = outcome.accepted.withLock { $0 }
-        let report = try await FaultVerification.check(bookingIDs: ids, events: events)
+        let waiting = outcome.waiting.withLock { $0 }
+        let cancelled = outcome.cancelled.withLock { $0 }
+        let report = try await ContractVerification.check(
+            bookingIDs: ids, cancelled: cancelled, waitingIDs: waiting, events: events + [waitlisted])
         print(
             """
             fault suite: seed \(seed), \(faults.count) faults injected (\(Dictionary(grouping: faults, by: { $0 }).mapValues(\.count))), \
-            \(outcome.sent.withLock { $0 }) requests, \(ids.count) accepted, lost = \(report.lost), doubles = \(report.doubles)
+            \(outcome.sent.withLock { $0 }) requests, \(ids.count) bookings and \(waiting.count) waiting requests accepted, \
+            \(cancelled.count) cancelled, lost = \(report.lost), doubles = \(report.doubles)
             """)
         #expect(faults.count >= minimumFaults)
         #expect(!ids.isEmpty)
@@ -114,10 +142,10 @@ import Testing
     ) async throws -> String? {
         var request = HTTPClientRequest(url: gateway + path)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        if !body.isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
-        request.body = .bytes(ByteBuffer(string: body))
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(string: body)) }
         for _ in 0..<600 {
             // A body cut off mid-way (the upstream died after its headers) is no answer either; the
             // Idempotency-Key makes the retry safe.
@@ -137,26 +165,20 @@ import Testing
     }
 }
 
-/// What the clients saw: requests answered, and the ids of the accepted bookings; and when to stop.
+/// What the clients saw: requests answered, the ids of the accepted bookings and waiting requests, the bookings
+/// their owners cancelled; and when to stop.
 final class ClientOutcome: Sendable {
     let stopped = Mutex(false)
     let sent = Mutex(0)
     let accepted = Mutex<[String]>([])
-}
+    let waiting = Mutex<[String]>([])
+    let cancelled = Mutex<Set<String>>([])
+    /// Per client, its accepted bookings and their owners, in order.
+    let owners = Mutex<[Int: [(user: String, booking: String)]]>([:])
 
-/// A small deterministic generator, so a seed replays the same faults at the same moments.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
+    /// The client's latest booking it has not cancelled yet, with its owner.
+    func cancellable(of client: Int) -> (String, String)? {
+        let cancelled = cancelled.withLock { $0 }
+        return owners.withLock { $0[client]?.last { !cancelled.contains($0.booking) } }
     }
 }

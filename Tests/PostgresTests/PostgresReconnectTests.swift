@@ -33,7 +33,8 @@ struct PostgresReconnectTests {
         let client = PostgresTestSupport.makeClient(connectionCount: 1)
         let marker = LocalStack.uniqueName("retry")
         async let terminated = Self.terminateBackend(running: marker)
-        let result = try await client.query(Self.sleeper(marker, seconds: 1))
+        // Long enough that the observer, slow on a loaded machine, still ends it while it runs, not just after.
+        let result = try await client.query(Self.sleeper(marker, seconds: 3))
         let answeredBy = try result.rows[0].decode(Int32.self, at: 0)
         #expect(try await answeredBy != terminated)
         await client.close()

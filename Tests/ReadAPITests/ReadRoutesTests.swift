@@ -31,20 +31,28 @@ struct ReadRoutesTests {
                 """)
             _ = try await views.query(
                 """
-                INSERT INTO seat_view (event_id, seat_id, position, status, booking_id, user_id, held_until, version)
+                INSERT INTO seat_view (
+                    event_id, seat_id, position, section, "row", number, category, status, booking_id, user_id,
+                    held_until, version)
                 VALUES
-                    (\(gala), 'A3', 2, 'booked', gen_random_uuid(), 'ben', NULL, 3),
-                    (\(gala), 'A1', 0, 'available', NULL, NULL, NULL, 1),
-                    (\(gala), 'A4', 3, 'available', NULL, NULL, NULL, 1),
-                    (\(gala), 'A2', 1, 'held', \(booking), 'ana', \(heldUntil), 2),
-                    (\(matinee), 'M1', 0, 'available', NULL, NULL, NULL, 1)
+                    (\(gala), 'A3', 2, 'A', '1', 3, 'stalls', 'booked', gen_random_uuid(), 'ben', NULL, 3),
+                    (\(gala), 'A1', 0, 'A', '1', 1, 'box', 'available', NULL, NULL, NULL, 1),
+                    (\(gala), 'A4', 3, 'A', '1', 4, 'stalls', 'available', NULL, NULL, NULL, 1),
+                    (\(gala), 'A2', 1, 'A', '1', 2, 'box', 'held', \(booking), 'ana', \(heldUntil), 2),
+                    (\(matinee), 'M1', 0, '', '', 1, 'standard', 'available', NULL, NULL, NULL, 1)
+                """)
+            _ = try await views.query(
+                """
+                INSERT INTO category_view (event_id, category, price_minor, position, total_seats, available_seats)
+                VALUES (\(gala), 'box', 12000, 0, 2, 1), (\(gala), 'stalls', 3550, 1, 2, 1),
+                    (\(matinee), 'standard', 0, 0, 1, 1)
                 """)
             _ = try await views.query(
                 """
                 INSERT INTO booking_view (
                     booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
-                    version)
-                VALUES (\(booking), \(gala), 'ana', '{A2}', 'HELD', NULL, \(heldUntil), now(), now(), 2)
+                    version, quantity, total_price_minor, currency)
+                VALUES (\(booking), \(gala), 'ana', '{A2}', 'HELD', NULL, \(heldUntil), now(), now(), 2, 1, 12000, 'EUR')
                 """)
         }
     }
@@ -104,6 +112,14 @@ struct ReadRoutesTests {
         }
     }
 
+    static let eventFields: Set<String> = [
+        "event_id", "name", "date", "venue", "description", "thumbnail", "currency", "min_price", "max_price",
+        "sales_start", "sales_end",
+    ]
+    static let seatFields: Set<String> = [
+        "seat_id", "status", "user_id", "section", "row", "number", "category", "price",
+    ]
+
     @Test("events, a seat map and a booking have exactly the contract's fields")
     func shapes() async throws {
         try await withRouter { client, fixture in
@@ -113,10 +129,12 @@ struct ReadRoutesTests {
                 let ours = events.filter { [fixture.gala, fixture.matinee].contains($0["event_id"] as? String) }
                 #expect(ours.map { $0["event_id"] as? String } == [fixture.matinee, fixture.gala])
                 for event in ours {
-                    #expect(
-                        Set(event.keys)
-                            == ["event_id", "name", "date", "venue", "total_seats", "available_seats"])
+                    #expect(Set(event.keys) == Self.eventFields.union(["total_seats", "available_seats"]))
                 }
+                #expect(ours.last?["min_price"] as? String == "0.00")
+                #expect(ours.last?["currency"] as? String == "EUR")
+                #expect(ours.last?["thumbnail"] is NSNull)
+                #expect(ours.last?["sales_start"] is NSNull)
                 #expect(ours.last?["name"] as? String == #"Gala "Night""#)
                 #expect(ours.last?["total_seats"] as? Int == 4)
                 #expect(ours.last?["available_seats"] as? Int == 2)
@@ -128,10 +146,15 @@ struct ReadRoutesTests {
                 #expect(response.headers[.eTag]?.hasPrefix("\"") == true)
                 let event = try Self.object(response)
                 #expect(
-                    Set(event.keys) == [
-                        "event_id", "name", "date", "venue", "total_seats", "available_seats", "held_seats",
-                        "booked_seats", "seats",
-                    ])
+                    Set(event.keys)
+                        == Self.eventFields.union([
+                            "total_seats", "available_seats", "held_seats", "booked_seats", "categories", "seats",
+                        ]))
+                let categories = try #require(event["categories"] as? [[String: Any]])
+                #expect(categories.map { $0["category"] as? String } == ["box", "stalls"])
+                #expect(categories.map { $0["price"] as? String } == ["120.00", "35.50"])
+                #expect(categories.map { $0["total"] as? Int } == [2, 2])
+                #expect(categories.map { $0["available"] as? Int } == [1, 1])
                 #expect(event["event_id"] as? String == fixture.gala)
                 #expect(event["date"] as? String == "2026-12-01T20:00:00Z")
                 #expect(event["held_seats"] as? Int == 1)
@@ -141,9 +164,13 @@ struct ReadRoutesTests {
                 #expect(seats.map { $0["status"] as? String } == ["available", "held", "booked", "available"])
                 // Nobody learns from the public map who holds or booked a seat.
                 #expect(seats.allSatisfy { $0["user_id"] is NSNull })
-                #expect(Set(seats[0].keys) == ["seat_id", "status", "user_id"])
-                #expect(Set(seats[2].keys) == ["seat_id", "status", "user_id"])
-                #expect(Set(seats[1].keys) == ["seat_id", "status", "user_id", "held_until", "hold_seconds_remaining"])
+                #expect(Set(seats[0].keys) == Self.seatFields)
+                #expect(Set(seats[2].keys) == Self.seatFields)
+                #expect(Set(seats[1].keys) == Self.seatFields.union(["held_until", "hold_seconds_remaining"]))
+                #expect(seats.map { $0["price"] as? String } == ["120.00", "120.00", "35.50", "35.50"])
+                #expect(seats.map { $0["number"] as? Int } == [1, 2, 3, 4])
+                #expect(seats[0]["section"] as? String == "A")
+                #expect(seats[0]["row"] as? String == "1")
                 let heldUntil = try #require(seats[1]["held_until"] as? String)
                 let parsed = try Date(heldUntil, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
                 #expect(abs(parsed.timeIntervalSince(fixture.heldUntil)) < 0.001)
@@ -160,8 +187,10 @@ struct ReadRoutesTests {
                 #expect(
                     Set(booking.keys) == [
                         "booking_id", "event_id", "user_id", "seat_ids", "status", "reason", "held_until",
-                        "created_at", "updated_at",
+                        "created_at", "updated_at", "quantity", "total_price", "currency",
                     ])
+                #expect(booking["total_price"] as? String == "120.00")
+                #expect(booking["quantity"] as? Int == 1)
                 #expect(booking["booking_id"] as? String == fixture.booking.uuidString)
                 #expect(booking["event_id"] as? String == fixture.gala)
                 #expect(booking["seat_ids"] as? [String] == ["A2"])
@@ -236,9 +265,9 @@ struct ReadRoutesTests {
                     """
                     INSERT INTO booking_view (
                         booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at,
-                        version)
-                    VALUES (\(id), 'e', 'ann', ARRAY[\("S\(index)")], 'CONFIRMED', NULL, NULL, \(at), \(at), 1),
-                        (gen_random_uuid(), 'e', 'ben', '{X}', 'CONFIRMED', NULL, NULL, \(at), \(at), 1)
+                        version, quantity)
+                    VALUES (\(id), 'e', 'ann', ARRAY[\("S\(index)")], 'CONFIRMED', NULL, NULL, \(at), \(at), 1, 1),
+                        (gen_random_uuid(), 'e', 'ben', '{X}', 'CONFIRMED', NULL, NULL, \(at), \(at), 1, 1)
                     """)
             }
             let app = Application(

@@ -104,7 +104,7 @@ import Testing
         #expect(pausedLock.keys.count == 1)
         let paused = book("paused", ["A1"])
         var staleLedger = try await database.withConnection { connection in
-            try await store.readLedger(for: [paused], now: Date(), on: connection)
+            try await store.readLedger(for: [paused], now: Date(), freeSeatLimits: [:], on: connection)
         }
         #expect(staleLedger.apply(paused, now: Date()) == .applied(.confirmed))
 

@@ -229,8 +229,18 @@ struct Answer: Decodable {
                 client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#, as: "u2",
                 headers: [.idempotencyKey: "retry-me"])
             #expect(other?.bookingId.map(ids.contains) == false)
+            // Empty is no key, as through the gateway, which cannot forward an empty header.
+            let (_, _, unkeyed) = try await post(
+                client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#, headers: [.idempotencyKey: ""])
+            #expect(unkeyed?.bookingId.map(ids.contains) == false)
+            for bad in [String(repeating: "k", count: 256), "schlüssel"] {
+                let (status, _, refused) = try await post(
+                    client, "/api/book", #"{"eventId":"e1","seatId":"A1"}"#, headers: [.idempotencyKey: bad])
+                #expect(status == .badRequest)
+                #expect(refused?.code == "invalid_idempotency_key")
+            }
         }
-        #expect(Set(publisher.commands.map(\.commandID)).count == 2)
+        #expect(Set(publisher.commands.map(\.commandID)).count == 3)
     }
 
     @Test func brokerDownAnswers503WithRetryAfter() async throws {

@@ -2,20 +2,27 @@ import BookingDomain
 import Foundation
 import Logging
 import Postgres
-import SeatlineTestSupport
 
-/// The contract's checks after a faulty run, once everything is healed: every accepted booking has
+/// The contract's checks after a run (under faults or a flash sale), once everything is healed: every accepted booking has
 /// exactly one final status in the write DB and the read view; no seat is taken twice in the write
 /// DB, in the journal folded, or in the read DB; the read views equal the write state; journal
 /// versions are contiguous per stream; no command had two effects.
-enum FaultVerification {
-    struct Report {
-        var lost = 0
-        var doubles = 0
-        var problems: [String] = []
+public enum ContractVerification {
+    /// What the checks found.
+    public struct Report: Sendable {
+        /// Accepted bookings without one final status in both the write DB and the read view.
+        public var lost = 0
+        /// Seats claimed by two bookings, in the write DB, the read DB or the folded journal.
+        public var doubles = 0
+        /// Every other breach, described.
+        public var problems: [String] = []
     }
 
-    static func check(bookingIDs: [String], events: [String]) async throws -> Report {
+    /// Checks the bookings `bookingIDs` (all accepted) of `events`, some of which their owners asked to cancel
+    /// (`cancelled`), and the accepted waiting requests `waitingIDs`.
+    public static func check(
+        bookingIDs: [String], cancelled: Set<String> = [], waitingIDs: [String] = [], events: [String]
+    ) async throws -> Report {
         let logger = Logger(label: "fault-verification")
         let write = PostgresClient(
             configuration: PostgresConfiguration(url: LocalStack.writeDatabaseURL), logger: logger)
@@ -26,7 +33,10 @@ enum FaultVerification {
                 await read.close()
             }
         }
-        let ids = bookingIDs.compactMap(UUID.init(uuidString:))
+        let bookings = bookingIDs.compactMap(UUID.init(uuidString:))
+        let waits = waitingIDs.compactMap(UUID.init(uuidString:))
+        let cancelled = Set(cancelled.compactMap(UUID.init(uuidString:)))
+        let ids = bookings + waits
         var report = Report()
 
         // Heal: every accepted booking decided, and the projection caught up with the write state.
@@ -45,9 +55,16 @@ enum FaultVerification {
 
         let writeStatuses = try await statuses(of: ids, in: write, table: "bookings")
         let readStatuses = try await statuses(of: ids, in: read, table: "booking_view")
+        // A booking ends CONFIRMED or REJECTED (or CANCELLED, if its owner cancelled it); a waiting request in any
+        // status but PENDING: still waiting, offered, expired, or refused.
+        let waitSet = Set(waits)
         report.lost =
-            ids.filter {
-                !["CONFIRMED", "REJECTED"].contains(writeStatuses[$0]) || readStatuses[$0] != writeStatuses[$0]
+            ids.filter { id in
+                let final: Set<String> =
+                    waitSet.contains(id)
+                    ? ["WAITING", "HELD", "EXPIRED", "CANCELLED", "REJECTED", "CONFIRMED"]
+                    : cancelled.contains(id) ? ["CONFIRMED", "REJECTED", "CANCELLED"] : ["CONFIRMED", "REJECTED"]
+                return !final.contains(writeStatuses[id] ?? "PENDING") || readStatuses[id] != writeStatuses[id]
             }.count
 
         report.doubles += try await seatsClaimedTwice(of: events, in: write, table: "bookings")
@@ -67,7 +84,11 @@ enum FaultVerification {
             let entry = try JournalEntry(
                 typeName: try row.decode(String.self, at: 2), payload: try row.decode(String.self, at: 3))
             guard let booking = entry.booking else { continue }
-            effects[booking.bookingID, default: 0] += 1
+            // The entry a command's first decision appends: a second one would be the command applied twice.
+            let creations: Set<String> =
+                waitSet.contains(booking.bookingID)
+                ? ["WaitlistJoined", "BookingRejected"] : ["SeatBooked", "BookingRejected"]
+            if creations.contains(entry.typeName) { effects[booking.bookingID, default: 0] += 1 }
             for key in booking.seatKeys {
                 switch entry {
                 case .seatBooked, .seatHeld:
@@ -84,7 +105,7 @@ enum FaultVerification {
             report.problems.append("journal versions of \(stream) are not contiguous")
         }
         let twice = ids.filter { (effects[$0] ?? 0) != 1 }
-        if !twice.isEmpty { report.problems.append("\(twice.count) commands without exactly one journal effect") }
+        if !twice.isEmpty { report.problems.append("\(twice.count) commands not decided exactly once in the journal") }
         let state = try await seats(of: events, in: write, table: "seats").filter { $0.value.status != "available" }
         if state.mapValues(\.user) != folded {
             report.problems.append("the folded journal disagrees with the write DB's seats")
