@@ -90,6 +90,26 @@ install_api_fuzzer() {
     ) 9>"$SEATLINE_CACHE/venv.lock"
 }
 
+# The browser tests' tools, for deploy/lib/browser-test.sh only: Debian's Chromium (Playwright's own browser downloads
+# are not reachable here), and Playwright for Python from PyPI driving it, in the same virtual environment.
+install_browser_tester() {
+    local venv="$SEATLINE_CACHE/venv"
+    if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+        log "installing Debian's chromium"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    fi
+    "$venv/bin/python" -c "import playwright" 2>/dev/null \
+        && [ "$("$venv/bin/pip" show playwright 2>/dev/null | sed -n 's/^Version: //p')" = "$PLAYWRIGHT_VERSION" ] && return 0
+    log "installing playwright $PLAYWRIGHT_VERSION (PyPI)"
+    mkdir -p "$SEATLINE_CACHE"
+    (
+        flock 9
+        [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "playwright==$PLAYWRIGHT_VERSION"
+    ) 9>"$SEATLINE_CACHE/venv.lock"
+}
+
 install_all() {
     mkdir -p "$SEATLINE_CACHE"
     install_apt_packages

@@ -1,0 +1,103 @@
+"""A person's path through the booking page, in headless Chromium: register, log in, hold two seats on the map,
+see the countdown, confirm, see them booked and the booking listed; meanwhile a second browser, which never
+reloads, sees the same seats turn held and then booked from the seat stream."""
+
+import json
+import os
+import sys
+import time
+import urllib.request
+import uuid
+
+from playwright.sync_api import expect, sync_playwright
+
+gateway = os.environ["SEATLINE_GATEWAY_URL"]
+admin_token = os.environ.get("SEATLINE_ADMIN_TOKEN", "local-admin-token")
+screenshots = os.environ["SEATLINE_SCREENSHOTS"]
+
+
+def create_event() -> str:
+    """Two sections of two rows of six seats, in two categories, created through the admin API."""
+    event_id = f"page-{uuid.uuid4().hex[:8]}"
+    seats = [
+        {"seat_id": f"{section}{row}-{number}", "section": section, "row": str(row), "number": number,
+         "category": "stalls" if section == "A" else "balcony"}
+        for section in "AB" for row in (1, 2) for number in range(1, 7)
+    ]
+    body = {"event_id": event_id, "name": "Browser matinee", "date": "2027-04-01T15:00:00Z", "venue": "Small hall",
+            "categories": [{"category": "stalls", "price": "42.00"}, {"category": "balcony", "price": "18.50"}],
+            "seats": seats}
+    request = urllib.request.Request(
+        f"{gateway}/api/admin/events", data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"})
+    for attempt in range(50):
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            break
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise
+            time.sleep(0.2)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{gateway}/api/events/{event_id}", timeout=10)
+            return event_id
+        except urllib.error.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit(f"event {event_id} never appeared")
+
+
+def main() -> None:
+    event_id = create_event()
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.org"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        person = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        watcher = browser.new_context().new_page()
+        errors: list[str] = []
+        for page in (person, watcher):
+            page.on("pageerror", lambda error: errors.append(str(error)))
+
+        person.goto(gateway + "/")
+        person.get_by_label("Email").fill(email)
+        person.get_by_label("Password").fill("a long enough password")
+        person.get_by_label("Name (to register)").fill("Browser Test")
+        person.get_by_role("button", name="Register").click()
+        expect(person.locator("#who")).to_have_text(f"Signed in as {email}", timeout=20_000)
+
+        watcher.goto(gateway + "/")
+        watcher.locator(f'button[data-event="{event_id}"]').click()
+        expect(watcher.locator('rect[data-seat="A1-3"]')).to_have_attribute("data-status", "available")
+
+        person.locator(f'button[data-event="{event_id}"]').click()
+        person.locator('rect[data-seat="A1-3"]').click()
+        person.locator('rect[data-seat="A1-4"]').click()
+        expect(person.locator("#selection")).to_have_text("Selected: A1-3, A1-4")
+        person.get_by_role("button", name="Hold selected seats").click()
+        expect(person.locator("#hold-status")).to_contain_text("HELD", timeout=20_000)
+        expect(person.locator("#hold-status")).to_contain_text("84.00 EUR")
+        expect(person.locator("#countdown")).not_to_have_text("–")
+
+        # The second browser never reloads: the seat stream turns the seats held, then booked.
+        for seat in ("A1-3", "A1-4"):
+            expect(watcher.locator(f'rect[data-seat="{seat}"]')).to_have_attribute("data-status", "held", timeout=20_000)
+        person.screenshot(path=f"{screenshots}/booking-page.png", full_page=True)
+        person.get_by_role("button", name="Confirm").click()
+        expect(person.locator("#hold-status")).to_contain_text("CONFIRMED", timeout=20_000)
+        expect(person.locator("#my-bookings tr").first).to_contain_text("CONFIRMED")
+        expect(person.locator("#my-bookings tr").first).to_contain_text("A1-3, A1-4")
+        for seat in ("A1-3", "A1-4"):
+            expect(watcher.locator(f'rect[data-seat="{seat}"]')).to_have_attribute(
+                "data-status", "booked", timeout=20_000)
+        expect(person.locator('rect[data-seat="A1-3"]')).to_have_attribute("data-status", "booked", timeout=20_000)
+        expect(watcher.locator("#legend")).to_contain_text("stalls: 42.00 EUR, 10 of 12 free")
+        watcher.screenshot(path=f"{screenshots}/booking-page-watcher.png", full_page=True)
+        browser.close()
+    if errors:
+        raise SystemExit(f"script errors on the page: {errors}")
+    print(f"browser test: booked A1-3 and A1-4 of {event_id} as {email}; screenshots in {screenshots}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
