@@ -72,6 +72,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// The transaction lost a serialization race or a deadlock (SQLSTATE 40001 or 40P01); running it again may succeed.
     public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
 
+    /// Whether the server refused the statement for the data it carries (a data exception, class 22, or an
+    /// integrity constraint, class 23): running it again on the same input fails again.
+    public var isRefusalOfTheData: Bool { sqlState?.hasPrefix("22") == true || sqlState?.hasPrefix("23") == true }
+
     /// Whether the pool may send the statement once more on a fresh connection.
     var isRetryableOnFreshConnection: Bool {
         (code == .connectionFailed || code == .connectionLost) && statementNotExecuted

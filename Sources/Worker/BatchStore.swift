@@ -37,6 +37,8 @@ public struct BatchStore: Sendable {
         public var duplicates = 0
         /// Holds this batch ended as EXPIRED.
         public var expiredHolds = 0
+        /// Commands the write DB refused to apply, recorded in `undecodable_commands` instead.
+        public var refused: [UUID] = []
     }
 
     /// Rows the batch read changed before it wrote: a stale writer was fenced off, and the batch must be
@@ -77,6 +79,36 @@ public struct BatchStore: Sendable {
             }
         } catch let failure as PostgresError where failure.isSerializationFailure {
             throw SeatVersionConflict(failure)
+        }
+    }
+
+    /// Applies `commands` as `apply` does; when the write DB refuses the batch for the data it carries, which every
+    /// retry would meet again, decides the halves in turn, each in its own transaction and in order, down to the
+    /// command it refuses. That one is recorded in `undecodable_commands` with the refusal (`poison` gives its Kafka
+    /// message) instead of holding its partition for good. Halves already committed are skipped as duplicates when the
+    /// caller retries after another failure.
+    public func applyIsolatingRefusals(
+        _ commands: [BookingCommand], undecodable: [UndecodableMessage] = [], now: Date = Date(),
+        poison: (BookingCommand, String) -> UndecodableMessage
+    ) async throws -> Result {
+        do {
+            return try await apply(commands, undecodable: undecodable, now: now)
+        } catch let refusal as PostgresError where refusal.isRefusalOfTheData {
+            guard commands.count > 1 else {
+                let record = commands.map { poison($0, "the write DB refused it: \(refusal)") }
+                var result = try await apply([], undecodable: undecodable + record, now: now)
+                result.refused = commands.map(\.commandID)
+                return result
+            }
+            let middle = commands.count / 2
+            var result = try await applyIsolatingRefusals(
+                Array(commands[..<middle]), undecodable: undecodable, now: now, poison: poison)
+            let rest = try await applyIsolatingRefusals(Array(commands[middle...]), now: now, poison: poison)
+            result.decisions.merge(rest.decisions) { first, _ in first }
+            result.duplicates += rest.duplicates
+            result.expiredHolds += rest.expiredHolds
+            result.refused += rest.refused
+            return result
         }
     }
 

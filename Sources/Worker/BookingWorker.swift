@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import Metrics
+import Postgres
 import Synchronization
 
 /// Pulls batches of commands from Kafka and applies each batch exactly once: locks, one write-DB
@@ -64,21 +65,19 @@ final class BookingWorker: Sendable {
     }
 
     /// Applies one batch, retrying until its transaction commits: a fenced conflict is decided again
-    /// from a fresh read at once; a database failure waits with backoff, offsets untouched.
+    /// from a fresh read at once; a database failure waits with backoff, offsets untouched. A batch the write DB
+    /// refused twice for its data is split until the one command it refuses is set aside (`undecodable_commands`),
+    /// so that command does not stop its partition for good; one refusal alone may still be a race, and is retried.
     private func apply(_ messages: [KafkaConsumerMessage]) async throws {
         var commands: [BookingCommand] = []
         var unreadable: [BatchStore.UndecodableMessage] = []
-        var seen = Set<UUID>()
+        var origins: [UUID: KafkaConsumerMessage] = [:]
         for message in messages {
             do {
                 let command = try BookingCommand(encoded: message.value)
-                if seen.insert(command.commandID).inserted { commands.append(command) }
+                if origins.updateValue(message, forKey: command.commandID) == nil { commands.append(command) }
             } catch {
-                unreadable.append(
-                    .init(
-                        topic: message.topic, partition: message.partition, offset: message.offset,
-                        payload: message.value,
-                        error: "\(error)"))
+                unreadable.append(Self.undecodable(message, error: "\(error)"))
             }
         }
         let seats = commands.flatMap { command -> [SeatKey] in
@@ -93,12 +92,23 @@ final class BookingWorker: Sendable {
         }
 
         var attempt = 0
+        var refusals = 0
         while true {
             let held = await locks.acquire(seats)
             do {
-                let result = try await store.apply(commands, undecodable: unreadable)
+                let result =
+                    refusals < 2
+                    ? try await store.apply(commands, undecodable: unreadable)
+                    : try await store.applyIsolatingRefusals(commands, undecodable: unreadable) { command, error in
+                        Self.undecodable(origins[command.commandID]!, error: error)
+                    }
                 await locks.release(held)
-                record(result, batch: messages.count, unreadable: unreadable.count)
+                record(result, batch: messages.count, unreadable: unreadable.count + result.refused.count)
+                if !result.refused.isEmpty {
+                    logger.error(
+                        "commands the write DB refuses were set aside in undecodable_commands",
+                        metadata: ["commands": "\(result.refused)"])
+                }
                 return
             } catch let conflict as BatchStore.SeatVersionConflict {
                 await locks.release(held)
@@ -108,6 +118,7 @@ final class BookingWorker: Sendable {
             } catch {
                 await locks.release(held)
                 databaseFailures.increment()
+                if let failure = error as? PostgresError, failure.isRefusalOfTheData { refusals += 1 }
                 attempt += 1
                 let delay = Duration.milliseconds(min(2000, 50 << min(attempt, 6)))
                 logger.warning(
@@ -116,6 +127,12 @@ final class BookingWorker: Sendable {
                 try await Task.sleep(for: delay)
             }
         }
+    }
+
+    private static func undecodable(_ message: KafkaConsumerMessage, error: String) -> BatchStore.UndecodableMessage {
+        .init(
+            topic: message.topic, partition: message.partition, offset: message.offset, payload: message.value,
+            error: error)
     }
 
     private func record(_ result: BatchStore.Result, batch: Int, unreadable: Int) {
