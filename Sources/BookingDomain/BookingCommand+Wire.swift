@@ -251,12 +251,7 @@ struct WireObject {
     }
 
     func strings(_ name: String) throws(WireFormatError) -> [String] {
-        guard case .array(let elements) = try field(name) else { throw mistyped(name, "an array of strings") }
-        var strings: [String] = []
-        strings.reserveCapacity(elements.count)
-        for case .string(let string) in elements { strings.append(string) }
-        guard strings.count == elements.count else { throw mistyped(name, "an array of strings") }
-        return strings
+        try array(name, of: "strings") { if case .string(let string) = $0 { string } else { nil } }
     }
 
     func optionalString(_ name: String) throws(WireFormatError) -> String? {
@@ -273,12 +268,21 @@ struct WireObject {
     }
 
     func ints(_ name: String) throws(WireFormatError) -> [Int] {
-        guard case .array(let elements) = try field(name) else { throw mistyped(name, "an array of whole numbers") }
-        var integers: [Int] = []
-        integers.reserveCapacity(elements.count)
-        for case .integer(let integer) in elements { integers.append(integer) }
-        guard integers.count == elements.count else { throw mistyped(name, "an array of whole numbers") }
-        return integers
+        try array(name, of: "whole numbers") { if case .integer(let integer) = $0 { integer } else { nil } }
+    }
+
+    /// An array whose every element `element` reads; `kind` names them in the error.
+    private func array<Element>(
+        _ name: String, of kind: String, _ element: (JSONValue) -> Element?
+    ) throws(WireFormatError) -> [Element] {
+        guard case .array(let values) = try field(name) else { throw mistyped(name, "an array of \(kind)") }
+        var elements: [Element] = []
+        elements.reserveCapacity(values.count)
+        for value in values {
+            guard let read = element(value) else { throw mistyped(name, "an array of \(kind)") }
+            elements.append(read)
+        }
+        return elements
     }
 
     func bool(_ name: String) throws(WireFormatError) -> Bool {

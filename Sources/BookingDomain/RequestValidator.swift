@@ -63,8 +63,13 @@ public struct RequestValidator: Sendable {
     /// `{"eventId","seatId"}`, `{"eventId","seatIds":[...]}` or `{"eventId","quantity","category"?,"adjacent"?}` from
     /// the verified user `userID`; a `userId` in the body (older clients send one) must name that same user.
     public func seatRequest(from body: [UInt8], userID: String) throws(ValidationError) -> SeatRequest {
-        let object = try Self.jsonObject(
-            body, allowed: ["userId", "eventId", "seatId", "seatIds", "quantity", "category", "adjacent"])
+        try seatRequest(
+            Self.jsonObject(
+                body, allowed: ["userId", "eventId", "seatId", "seatIds", "quantity", "category", "adjacent"]),
+            userID: userID)
+    }
+
+    private func seatRequest(_ object: [String: JSONValue], userID: String) throws(ValidationError) -> SeatRequest {
         try checkClaimedUser(object, is: userID)
         let eventID = try identifier(object, "eventId")
         let selectors = ["seatId", "seatIds", "quantity"].filter { object[$0] != nil }
@@ -104,7 +109,7 @@ public struct RequestValidator: Sendable {
         guard object["quantity"] != nil else {
             throw ValidationError(code: "missing_field", message: "quantity is required")
         }
-        return try seatRequest(from: body, userID: userID)
+        return try seatRequest(object, userID: userID)
     }
 
     /// A confirm or cancel by the verified user `userID` of the booking named in the path; the body is empty

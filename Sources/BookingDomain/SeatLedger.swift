@@ -190,9 +190,7 @@ public struct SeatLedger: Sendable {
             journal.append(.bookingRejected(booking))
             return .rejected(refusal)
         }
-        booking.totalPriceMinor = keys.reduce(0) { total, key in
-            total + (terms?.prices[seats[key]!.place.category] ?? 0)
-        }
+        booking.totalPriceMinor = terms.map { price(of: keys, in: $0) } ?? 0
         switch taking {
         case .booked:
             booking.status = .confirmed
@@ -212,14 +210,7 @@ public struct SeatLedger: Sendable {
             journal.append(.waitlistJoined(booking))
             return .applied(.waiting)
         }
-        for key in keys {
-            change(key) { seat in
-                seat.status = booking.status == .held ? .held : .booked
-                seat.bookingID = booking.bookingID
-                seat.userID = booking.userID
-                seat.heldUntil = booking.heldUntil
-            }
-        }
+        give(keys, to: booking)
         record(booking)
         journal.append(booking.status == .held ? .seatHeld(booking) : .seatBooked(booking))
         return .applied(booking.status)
@@ -332,23 +323,14 @@ public struct SeatLedger: Sendable {
             switch choose(BestAvailable(quantity: entry.quantity, category: entry.category), in: eventID, excluding: [])
             {
             case .seats(let seatIDs):
-                let until = now.addingTimeInterval(TimeInterval(entry.offerSeconds ?? 0))
-                for seatID in seatIDs {
-                    change(SeatKey(eventID: eventID, seatID: seatID)) { seat in
-                        seat.status = .held
-                        seat.bookingID = entry.bookingID
-                        seat.userID = entry.userID
-                        seat.heldUntil = until
-                    }
-                }
+                let keys = seatIDs.map { SeatKey(eventID: eventID, seatID: $0) }
                 entry.seatIDs = seatIDs
-                entry.totalPriceMinor = seatIDs.reduce(0) { total, seatID in
-                    total + (terms.prices[seats[SeatKey(eventID: eventID, seatID: seatID)]!.place.category] ?? 0)
-                }
+                entry.totalPriceMinor = price(of: keys, in: terms)
                 entry.status = .held
-                entry.heldUntil = until
+                entry.heldUntil = now.addingTimeInterval(TimeInterval(entry.offerSeconds ?? 0))
                 entry.heldSince = now
                 entry.updatedAt = now
+                give(keys, to: entry)
                 waitlists[eventID]?.removeAll { $0 == bookingID }
                 record(entry)
                 journal.append(.seatHeld(entry))
@@ -360,6 +342,23 @@ public struct SeatLedger: Sendable {
                 blocked.insert(category)
             }
         }
+    }
+
+    /// Makes the seats `booking`'s: held until its `heldUntil` while it is held, else booked.
+    private mutating func give(_ keys: [SeatKey], to booking: Booking) {
+        for key in keys {
+            change(key) { seat in
+                seat.status = booking.status == .held ? .held : .booked
+                seat.bookingID = booking.bookingID
+                seat.userID = booking.userID
+                seat.heldUntil = booking.heldUntil
+            }
+        }
+    }
+
+    /// The sum of the seats' category prices.
+    private func price(of keys: [SeatKey], in terms: EventTerms) -> Int64 {
+        keys.reduce(0) { total, key in total + (terms.prices[seats[key]!.place.category] ?? 0) }
     }
 
     /// The categories whose free seats are kept for the event's waiting list.
