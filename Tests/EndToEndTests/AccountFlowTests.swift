@@ -139,17 +139,18 @@ import Testing
     }
 
     @Test func aLoginFloodIsRateLimited() async throws {
+        // The gateway counts a log-in before accounts sees it, so log-ins accounts refuses at once (no password)
+        // make a flood faster than the limit however long bcrypt takes on a busy machine: guesses that each
+        // waited for bcrypt came in slower than 5 a second on two cores shared with another test run.
         let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
             for _ in 0..<60 {
                 group.addTask {
-                    try await gateway.send(
-                        .POST, "/api/sessions", body: #"{"email":"flood@example.org","password":"guess guess"}"#
-                    ).status
+                    try await gateway.send(.POST, "/api/sessions", body: #"{"email":"flood@example.org"}"#).status
                 }
             }
             return try await group.reduce(into: [HTTPResponseStatus]()) { $0.append($1) }
         }
-        #expect(statuses.allSatisfy { $0 == .unauthorized || $0 == .tooManyRequests })
+        #expect(statuses.allSatisfy { $0 == .badRequest || $0 == .tooManyRequests })
         #expect(statuses.contains(.tooManyRequests))
     }
 }
