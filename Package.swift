@@ -87,11 +87,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cluster: nodes and heartbeats, the Bully election fenced by terms, the transaction log, kill and
+        // revive, the sales switch and the admin endpoints over them.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "JSONBytes", "Postgres", "SeatlineRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // One module per role.
         .target(
             name: "Accounts",
             dependencies: [
-                "BookingDomain", "Identity", "JSONBytes", "Postgres", "SeatlineRuntime",
+                "BookingDomain", "Cluster", "Identity", "JSONBytes", "Postgres", "SeatlineRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,12 +116,16 @@ let package = Package(
         ),
         .target(
             name: "WriteAPI",
-            dependencies: ["JSONBytes", "SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "Cluster", "JSONBytes", "SeatlineRuntime", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Worker", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
-        .target(name: "Sync", dependencies: ["SeatlineRuntime"], swiftSettings: swiftSettings),
-        .target(name: "ReadAPI", dependencies: ["JSONBytes", "SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "Worker", dependencies: ["Cluster", "JSONBytes", "SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(name: "Sync", dependencies: ["Cluster", "SeatlineRuntime"], swiftSettings: swiftSettings),
+        .target(
+            name: "ReadAPI", dependencies: ["Cluster", "JSONBytes", "SeatlineRuntime"], swiftSettings: swiftSettings),
 
         // `seatline load`: drives the gateway and checks the outcome against both databases.
         .target(
@@ -144,6 +164,7 @@ let package = Package(
             name: "BookingDomainTests", dependencies: ["BookingDomain", "SeatlineTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AccountsTests", dependencies: ["Accounts", "BookingDomain"], swiftSettings: swiftSettings),
         // Integration tests: the real servers of the local stack (deploy/stack up).
@@ -183,6 +204,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

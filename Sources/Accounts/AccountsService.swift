@@ -1,3 +1,4 @@
+import Cluster
 import Hummingbird
 public import Logging
 import Postgres
@@ -17,6 +18,9 @@ public enum AccountsService {
         let routes = AccountRoutes(
             store: AccountStore(database: database), hasher: PasswordHasher(cost: configuration.passwordHashCost),
             issuer: issuer, authenticator: authenticator)
+        let node = try await ClusterNode.register(
+            role: "accounts", defaultPort: defaultPort, store: ClusterStore(database: database),
+            configuration: configuration, logger: logger)
         let router = Router()
         router.addSeatlineMiddleware(logger: logger)
         OperationalRoutes(checks: [.init("write_db") { await database.isReachable() }]).register(on: router)
@@ -26,6 +30,7 @@ public enum AccountsService {
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
                 serverName: nil),
+            services: [node.service],
             logger: logger)
         do {
             try await app.runService()

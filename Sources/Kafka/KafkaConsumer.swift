@@ -31,6 +31,10 @@ public final class KafkaConsumer: Sendable {
             ("session.timeout.ms", "\(sessionTimeout)"),
             // Heartbeats well inside the session, so a healthy member is never evicted.
             ("heartbeat.interval.ms", "\(max(100, sessionTimeout / 6))"),
+            // Also the rebalance timeout: how long a rebalance waits for every member to rejoin, and how long a
+            // JoinGroup may stay unanswered. The default five minutes held every partition of the group unassigned
+            // that long when a member froze in the middle of a join (seen with the local broker).
+            ("max.poll.interval.ms", "\(max(sessionTimeout, 30_000))"),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", configuration.startFromEarliest ? "earliest" : "latest"),

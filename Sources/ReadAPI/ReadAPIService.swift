@@ -1,3 +1,4 @@
+import Cluster
 import Hummingbird
 public import Logging
 import Postgres
@@ -16,19 +17,29 @@ public enum ReadAPIService {
         let views = PostgresClient(configuration: database, logger: logger)
         let feed = SeatChangeFeed(views: views, logger: logger)
         let authenticator = try await RequestAuthenticator(configuration: configuration)
+        // The write DB only for this node's heartbeat: every read comes from the read DB.
+        var cluster = PostgresConfiguration(url: configuration.writeDatabaseURL)
+        cluster.connectionCount = 1
+        cluster.applicationName = "seatline-read-api"
+        let clusterDatabase = PostgresClient(configuration: cluster, logger: logger)
+        let node = try await ClusterNode.register(
+            role: "read-api", defaultPort: defaultPort, store: ClusterStore(database: clusterDatabase),
+            configuration: configuration, logger: logger)
         let app = Application(
             router: buildReadRouter(views: views, feed: feed, authenticator: authenticator, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
                 serverName: nil),
-            services: [feed],
+            services: [feed, node.service],
             logger: logger)
         do {
             try await app.runService()
         } catch {
             await views.close()
+            await clusterDatabase.close()
             throw error
         }
         await views.close()
+        await clusterDatabase.close()
     }
 }

@@ -15,7 +15,7 @@ public struct SeatlineConfiguration: Sendable {
     public var readDatabaseURL = "postgresql://seatline:seatline@127.0.0.1:55432/seatline_read"
     /// `SEATLINE_DATABASE_POOL_SIZE`: connections per database pool.
     public var databasePoolSize = 8
-    /// `SEATLINE_REDIS_URL`: Redis for seat locks and the expiry sweeper's lease.
+    /// `SEATLINE_REDIS_URL`: Redis for seat locks.
     public var redisURL = "redis://127.0.0.1:56379"
     /// `SEATLINE_KAFKA_BROKERS`: Kafka bootstrap servers.
     public var kafkaBrokers = "127.0.0.1:59092"
@@ -52,6 +52,19 @@ public struct SeatlineConfiguration: Sendable {
     public var seatLockTimeToLive = Duration.milliseconds(5000)
     /// `SEATLINE_EXPIRY_INTERVAL_MS`: how often the active expiry sweeper looks for holds past their end.
     public var expiryInterval = Duration.seconds(2)
+    /// `SEATLINE_NODE_HOST`: the address other nodes reach this node's HTTP port at; the bound address by default, or
+    /// the host name when that is a wildcard (in containers).
+    public var nodeHost = ""
+    /// `SEATLINE_HEARTBEAT_INTERVAL_MS`: how often a node heartbeats and reads the others' heartbeats.
+    public var heartbeatInterval = Duration.seconds(1)
+    /// `SEATLINE_NODE_TIMEOUT_MS`: a node whose last heartbeat is older is dead; a dead leader is replaced.
+    public var nodeTimeout = Duration.seconds(3)
+    /// `SEATLINE_ELECTION_ANSWER_TIMEOUT_MS`: how long a node calling an election waits for a higher node's OK.
+    public var electionAnswerTimeout = Duration.seconds(1)
+    /// `SEATLINE_ELECTION_COORDINATOR_TIMEOUT_MS`: how long an answered node waits for the winner's announcement.
+    public var electionCoordinatorTimeout = Duration.seconds(3)
+    /// `SEATLINE_TRANSACTION_LOG_ROWS`: the newest rows of the transaction log the leader keeps.
+    public var transactionLogRows = 100_000
     /// `SEATLINE_MIGRATIONS_DIRECTORY`: where `seatline migrate` finds `write/` and `read/`.
     public var migrationsDirectory = "sql"
     /// `SEATLINE_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical.
@@ -92,6 +105,13 @@ public struct SeatlineConfiguration: Sendable {
         try reader.read("SEATLINE_WORKER_BATCH_SIZE", into: &configuration.workerBatchSize)
         try reader.read("SEATLINE_SEAT_LOCK_TTL_MS", milliseconds: &configuration.seatLockTimeToLive)
         try reader.read("SEATLINE_EXPIRY_INTERVAL_MS", milliseconds: &configuration.expiryInterval)
+        try reader.read("SEATLINE_NODE_HOST", into: &configuration.nodeHost)
+        try reader.read("SEATLINE_HEARTBEAT_INTERVAL_MS", milliseconds: &configuration.heartbeatInterval)
+        try reader.read("SEATLINE_NODE_TIMEOUT_MS", milliseconds: &configuration.nodeTimeout)
+        try reader.read("SEATLINE_ELECTION_ANSWER_TIMEOUT_MS", milliseconds: &configuration.electionAnswerTimeout)
+        try reader.read(
+            "SEATLINE_ELECTION_COORDINATOR_TIMEOUT_MS", milliseconds: &configuration.electionCoordinatorTimeout)
+        try reader.read("SEATLINE_TRANSACTION_LOG_ROWS", into: &configuration.transactionLogRows)
         try reader.read("SEATLINE_MIGRATIONS_DIRECTORY", into: &configuration.migrationsDirectory)
         try reader.read("SEATLINE_LOG_LEVEL", into: &configuration.logLevel)
         return configuration

@@ -1,3 +1,4 @@
+import Cluster
 import Hummingbird
 public import Logging
 import Postgres
@@ -12,6 +13,9 @@ public enum SyncService {
     public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
         try await withDatabases(configuration, logger: logger) { journal, views in
             let projector = Projector(journal: journal, views: views, logger: logger)
+            let node = try await ClusterNode.register(
+                role: "sync", defaultPort: defaultPort, store: ClusterStore(database: journal),
+                configuration: configuration, logger: logger)
             let router = Router()
             router.addSeatlineMiddleware(logger: logger)
             OperationalRoutes(checks: [
@@ -22,7 +26,7 @@ public enum SyncService {
                 router: router,
                 configuration: .init(
                     address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort)),
-                services: [projector],
+                services: [projector, node.service],
                 logger: logger)
             try await app.runService()
         }

@@ -56,11 +56,37 @@ public struct BatchStore: Sendable {
         }
     }
 
-    let database: PostgresClient
+    /// The term a singleton write must still hold when it commits.
+    public struct LeaderFence: Sendable {
+        /// The leading node.
+        public var nodeID: Int
+        /// Its term.
+        public var term: Int64
 
-    /// A store on the write DB.
-    public init(database: PostgresClient) {
+        /// A fence of `nodeID`'s `term`.
+        public init(nodeID: Int, term: Int64) {
+            self.nodeID = nodeID
+            self.term = term
+        }
+    }
+
+    /// A singleton write refused because its leader's term is over; nothing was written.
+    public struct LeaderFenced: Error, CustomStringConvertible {
+        /// The term the write was fenced by.
+        public let fence: LeaderFence
+
+        /// Which term, without data.
+        public var description: String { "term \(fence.term) of node \(fence.nodeID) is over" }
+    }
+
+    let database: PostgresClient
+    /// The worker node deciding, which the transaction log and the bookings name; nil writes no log.
+    let nodeID: Int?
+
+    /// A store on the write DB, deciding as node `nodeID`.
+    public init(database: PostgresClient, nodeID: Int? = nil) {
         self.database = database
+        self.nodeID = nodeID
     }
 
     /// Decides and writes `commands`, in order, at instant `now`, all in one transaction.
@@ -70,16 +96,44 @@ public struct BatchStore: Sendable {
     /// already released by another that committed in between, and release the same holds a second time (the seat
     /// fence could not see it, as the versions it read were current). Now a write to any row that changed after the
     /// snapshot fails, reported as a `SeatVersionConflict`, and the batch is decided again.
+    ///
+    /// A `fence` makes the batch a singleton write: it first reads the leadership row `FOR SHARE` and writes nothing
+    /// unless the fence's term still leads, throwing `LeaderFenced`. The shared lock holds off a new leader's claim
+    /// until this transaction ends, and a claim that committed after the snapshot fails the read, so no write of an
+    /// old term commits after a new term began.
     public func apply(
-        _ commands: [BookingCommand], undecodable: [UndecodableMessage] = [], now: Date = Date()
+        _ commands: [BookingCommand], undecodable: [UndecodableMessage] = [], now: Date = Date(),
+        fence: LeaderFence? = nil
     ) async throws -> Result {
         do {
             return try await database.withTransaction(isolation: .repeatableRead) { connection in
-                try await apply(commands, undecodable: undecodable, now: now, on: connection)
+                if let fence { try await check(fence, on: connection) }
+                return try await apply(commands, undecodable: undecodable, now: now, on: connection)
             }
         } catch let failure as PostgresError where failure.isSerializationFailure {
             throw SeatVersionConflict(failure)
         }
+    }
+
+    /// Applies one command, decided again from a fresh read whenever a concurrent transaction moved one of its rows
+    /// first.
+    @discardableResult
+    func applyRetryingConflicts(_ command: BookingCommand, now: Date, fence: LeaderFence? = nil) async throws -> Result
+    {
+        while true {
+            do {
+                return try await apply([command], now: now, fence: fence)
+            } catch is SeatVersionConflict {
+                continue
+            }
+        }
+    }
+
+    /// Throws `LeaderFenced` unless `fence`'s term leads, holding the leadership row until the transaction ends.
+    func check(_ fence: LeaderFence, on connection: PostgresConnection) async throws {
+        let leads = try await connection.query(
+            "SELECT 1 FROM leadership WHERE term = \(fence.term) AND leader_id = \(fence.nodeID) FOR SHARE")
+        guard leads.rows.count == 1 else { throw LeaderFenced(fence: fence) }
     }
 
     /// Applies `commands` as `apply` does; when the write DB refuses the batch for the data it carries, which every
@@ -136,6 +190,16 @@ public struct BatchStore: Sendable {
         } while !ledger.eventsShortOfFreeSeats.isEmpty
         let bookingsWritten = try await write(ledger, on: connection)
         result.expiredHolds = bookingsWritten.filter { $0.status == .expired }.count
+        if let nodeID {
+            let locked = pending.reduce(0) { count, command in
+                switch command.action {
+                case .book(let request), .hold(let request, _): count + request.namedSeatIDs.count
+                default: count
+                }
+            }
+            try await logTransactions(
+                of: bookingsWritten, lockedSeats: locked, commands: pending.count, nodeID: nodeID, on: connection)
+        }
         try await record(undecodable, on: connection)
         if !ledger.journal.isEmpty {
             // Delivered at commit, so the projector never wakes before the entries are visible.
@@ -253,10 +317,10 @@ public struct BatchStore: Sendable {
             """
             INSERT INTO bookings (
                 booking_id, event_id, user_id, seat_ids, status, reason, held_until, created_at, updated_at, quantity,
-                category, total_price_minor, currency, held_since, offer_seconds, waitlist_position)
+                category, total_price_minor, currency, held_since, offer_seconds, waitlist_position, decided_by_node)
             SELECT b.booking_id, b.event_id, b.user_id, ARRAY(SELECT jsonb_array_elements_text(b.seat_ids)), b.status,
                    b.reason, b.held_until, b.created_at, b.updated_at, b.quantity, b.category, b.total_price_minor,
-                   b.currency, b.held_since, b.offer_seconds, b.waitlist_position
+                   b.currency, b.held_since, b.offer_seconds, b.waitlist_position, \(nodeID)::integer
             FROM unnest(\(bookings.map(\.bookingID))::uuid[], \(bookings.map(\.eventID))::text[],
                         \(bookings.map(\.userID))::text[], \(seatLists)::jsonb[], \(bookings.map(\.status.rawValue))::text[],
                         \(bookings.map(\.reason))::text[], \(bookings.map(\.heldUntil))::timestamptz[],
@@ -270,7 +334,8 @@ public struct BatchStore: Sendable {
             ON CONFLICT (booking_id) DO UPDATE
             SET status = EXCLUDED.status, reason = EXCLUDED.reason, held_until = EXCLUDED.held_until,
                 updated_at = EXCLUDED.updated_at, seat_ids = EXCLUDED.seat_ids,
-                total_price_minor = EXCLUDED.total_price_minor, held_since = EXCLUDED.held_since
+                total_price_minor = EXCLUDED.total_price_minor, held_since = EXCLUDED.held_since,
+                decided_by_node = EXCLUDED.decided_by_node
             """)
     }
 

@@ -9,13 +9,17 @@ import Synchronization
 /// Pulls batches of commands from Kafka and applies each batch exactly once: locks, one write-DB
 /// transaction, then the offset commit. Offsets move only after the transaction that carries the
 /// effect committed; a crash in between redelivers commands whose ids the write DB already holds.
+///
+/// A suspended worker (its node killed by an admin) finishes the batch in hand, then leaves the consumer group, so
+/// its partitions move to the other workers; resumed, it joins again with a new consumer.
 final class BookingWorker: Sendable {
-    private let consumer: KafkaConsumer
+    private let makeConsumer: @Sendable () throws -> KafkaConsumer
     private let store: BatchStore
     private let locks: SeatLocks
     private let batchSize: Int
     private let logger: Logger
     private let stopping = Mutex(false)
+    private let suspended = Mutex(false)
     private let batchSizes = Recorder(label: "seatline_worker_batch_size")
     private let commandsApplied = Counter(label: "seatline_worker_commands_total")
     private let duplicatesSkipped = Counter(label: "seatline_worker_duplicates_skipped_total")
@@ -24,17 +28,47 @@ final class BookingWorker: Sendable {
     private let databaseFailures = Counter(label: "seatline_worker_database_failures_total")
     private let undecodable = Counter(label: "seatline_worker_undecodable_total")
 
-    init(consumer: KafkaConsumer, store: BatchStore, locks: SeatLocks, batchSize: Int, logger: Logger) {
-        self.consumer = consumer
+    init(
+        makeConsumer: @escaping @Sendable () throws -> KafkaConsumer, store: BatchStore, locks: SeatLocks,
+        batchSize: Int, logger: Logger
+    ) {
+        self.makeConsumer = makeConsumer
         self.store = store
         self.locks = locks
         self.batchSize = batchSize
         self.logger = logger
     }
 
-    /// Consumes until `stop()`; the batch in hand is finished and committed first.
+    /// Consumes until `stop()`, except while suspended; the batch in hand is finished and committed first.
     func run() async throws {
         while !stopping.withLock({ $0 }) {
+            if suspended.withLock({ $0 }) {
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            let consumer = try makeConsumer()
+            try await consume(from: consumer)
+            await consumer.close()
+        }
+    }
+
+    /// Asks `run()` to return after the current batch.
+    func stop() {
+        stopping.withLock { $0 = true }
+    }
+
+    /// Stops consuming after the current batch and leaves the group, until `resume()`.
+    func suspend() {
+        suspended.withLock { $0 = true }
+    }
+
+    /// Joins the group and consumes again.
+    func resume() {
+        suspended.withLock { $0 = false }
+    }
+
+    private func consume(from consumer: KafkaConsumer) async throws {
+        while !stopping.withLock({ $0 }), !suspended.withLock({ $0 }) {
             let events = try await consumer.poll(maxCount: batchSize, maxWait: .milliseconds(100))
             var messages: [KafkaConsumerMessage] = []
             for event in events {
@@ -56,12 +90,6 @@ final class BookingWorker: Sendable {
                     "offset commit failed; the messages will be redelivered", metadata: ["error": "\(error)"])
             }
         }
-        await consumer.close()
-    }
-
-    /// Asks `run()` to return after the current batch.
-    func stop() {
-        stopping.withLock { $0 = true }
     }
 
     /// Applies one batch, retrying until its transaction commits: a fenced conflict is decided again

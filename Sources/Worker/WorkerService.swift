@@ -1,11 +1,14 @@
+import Cluster
 import Hummingbird
 import Kafka
 public import Logging
 import Postgres
 import Redis
 public import SeatlineRuntime
+import Synchronization
 
-/// The worker role: the Kafka consumer loop, the expiry sweeper, and the operational HTTP routes.
+/// The worker role: a node of the cluster that consumes booking commands from Kafka and, while it leads, runs the
+/// expiry sweeper; and the operational HTTP routes, which carry the election's messages.
 public enum WorkerService {
     /// Works until SIGTERM or SIGINT, then finishes and commits the batch in hand and leaves the group.
     public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
@@ -17,15 +20,29 @@ public enum WorkerService {
             bootstrapServers: configuration.kafkaBrokers, groupID: configuration.kafkaGroup,
             topics: [configuration.kafkaTopic])
         consumerConfiguration.clientID = "seatline-worker"
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
 
-        let store = BatchStore(database: database)
+        let worker = Mutex<BookingWorker?>(nil)
+        let node = try await ClusterNode.register(
+            role: "worker", defaultPort: 8083, store: ClusterStore(database: database), configuration: configuration,
+            work: .init(
+                stop: { worker.withLock { $0 }?.suspend() }, start: { worker.withLock { $0 }?.resume() }),
+            logger: logger)
+        var logger = logger
+        logger[metadataKey: "node"] = "\(node.nodeID)"
+
+        let store = BatchStore(database: database, nodeID: node.nodeID)
         let locks = SeatLocks(
             redis: redis, timeToLive: configuration.seatLockTimeToLive, maxWait: .seconds(1), logger: logger)
-        let worker = BookingWorker(
-            consumer: consumer, store: store, locks: locks, batchSize: configuration.workerBatchSize, logger: logger)
+        let bookingWorker = BookingWorker(
+            makeConsumer: { [logger, consumerConfiguration] in
+                try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+            },
+            store: store, locks: locks, batchSize: configuration.workerBatchSize, logger: logger)
+        worker.withLock { $0 = bookingWorker }
         let sweeper = ExpirySweeper(
-            database: database, store: store, interval: configuration.expiryInterval, logger: logger)
+            store: store, interval: configuration.expiryInterval, transactionLogRows: configuration.transactionLogRows,
+            leader: { node.leaderTerm.map { BatchStore.LeaderFence(nodeID: node.nodeID, term: $0) } },
+            onFenced: { await node.fenced() }, logger: logger)
 
         let router = Router()
         router.addSeatlineMiddleware(logger: logger)
@@ -33,12 +50,14 @@ public enum WorkerService {
             .init("postgres") { await database.isReachable() },
             .init("redis") { await redis.ping() },
         ]).register(on: router)
+        node.register(on: router)
 
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort ?? 8083)),
             services: [
-                ManagedClient(run: { try await worker.run() }, shutdown: { worker.stop() }),
+                node.service,
+                ManagedClient(run: { try await bookingWorker.run() }, shutdown: { bookingWorker.stop() }),
                 ManagedClient(run: { try await sweeper.run() }, shutdown: { sweeper.stop() }),
             ],
             logger: logger

@@ -34,15 +34,19 @@ public struct WriteRoutes: Sendable {
     private let settings: Settings
     private let validator: RequestValidator
     private let now: @Sendable () -> Date
+    private let salesActive: @Sendable () -> Bool
     private let accepted = Counter(label: "seatline_write_commands_accepted_total")
     private let refused = Counter(label: "seatline_write_requests_refused_total")
     private let unavailable = Counter(label: "seatline_write_broker_unavailable_total")
+    private let paused = Counter(label: "seatline_write_commands_paused_total")
 
-    /// Routes publishing through `publisher` the commands of the users `authenticator` verifies.
+    /// Routes publishing through `publisher` the commands of the users `authenticator` verifies, while
+    /// `salesActive` says sales are on.
     public init(
         publisher: any CommandPublisher, authenticator: RequestAuthenticator, settings: Settings,
-        now: @escaping @Sendable () -> Date = Date.init
+        salesActive: @escaping @Sendable () -> Bool = { true }, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.salesActive = salesActive
         self.publisher = publisher
         self.authenticator = authenticator
         self.settings = settings
@@ -125,6 +129,13 @@ public struct WriteRoutes: Sendable {
     ) async throws -> Response {
         let user = try await counted { () async throws(APIError) in try await authenticator.user(request) }
         let (bookingID, action) = try await parse(request, context, user)
+        guard salesActive() else {
+            paused.increment()
+            throw APIError(
+                .serviceUnavailable, code: "sales_paused",
+                message: "Sales are paused by the operators; nothing was accepted. Retry later.",
+                headers: [.retryAfter: "5"])
+        }
         // A book or hold command's id is its booking id, so a retry with the same Idempotency-Key
         // publishes the same command id and the worker applies it once.
         let commandID: UUID =

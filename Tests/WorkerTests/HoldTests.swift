@@ -160,42 +160,44 @@ import Testing
         try await expectEachReleasedOnce(holds)
     }
 
-    /// Two sweepers share a lease; the active one is stopped mid-run, the other takes over, and
-    /// every hold past its end is released exactly once.
-    @Test func secondSweeperTakesOverAndEveryHoldExpiresOnce() async throws {
-        let seats = (1...30).map { "X\($0)" }
+    /// A sweep fenced by a term that is not the current one, or by a node that does not lead it, changes nothing;
+    /// under the current leader's term the same sweep releases every hold once. The sweeps run at an instant just
+    /// past the holds' end, before the stack's own leader reaches it (every sweep expires every event's holds, so
+    /// sweeping far ahead would end other tests' holds early).
+    @Test func aSweepUnderATermThatIsOverChangesNothing() async throws {
+        let seats = (1...5).map { "F\($0)" }
         try await setUp(seats: seats)
-        let lease = "test-sweeper-\(UUID().uuidString.lowercased())"
-        let first = ExpirySweeper(
-            database: database, store: store, interval: .milliseconds(200), leaseName: lease,
-            logger: Logger(label: "first"))
-        let second = ExpirySweeper(
-            database: database, store: store, interval: .milliseconds(200), leaseName: lease,
-            logger: Logger(label: "second"))
-        #expect(try await first.holdsLease())
-        #expect(try await !second.holdsLease())
-
-        let holds = seats.map { hold("sleeper", [$0], seconds: 1) }
-        _ = try await store.apply(holds)
-        let firstRun = Task { try await first.run() }
-        let secondRun = Task { try await second.run() }
-        try await Task.sleep(for: .milliseconds(300))
-        firstRun.cancel()  // the active sweeper dies: it stops renewing its lease
-
-        let expired = try await eventually("every hold expired", every: .milliseconds(100)) {
-            let count = try await database.query(
-                "SELECT count(*) FROM bookings WHERE booking_id = ANY(\(holds.map(\.commandID))::uuid[]) AND status = 'EXPIRED'"
-            ).rows[0].decode(Int.self, at: 0)
-            return count == holds.count ? count : nil
+        let current = try await eventually("a leader in the stack", every: .milliseconds(200)) {
+            let row = try await database.query("SELECT leader_id, term FROM leadership").rows[0]
+            return try row.decodeIfPresent(Int.self, at: 0).map {
+                BatchStore.LeaderFence(nodeID: $0, term: try row.decode(Int64.self, at: 1))
+            }
         }
-        #expect(expired == holds.count)
-        let tookOver = try await eventually("the second sweeper holding the lease", every: .milliseconds(100)) {
-            let holder = try await database.query("SELECT holder FROM leases WHERE name = \(lease)").rows.first
-            return try holder?.decode(String.self, at: 0) == second.holder ? true : nil
+        let start = Date()
+        let holds = seats.map { hold("fenced", [$0], seconds: 2, at: start) }
+        _ = try await store.apply(holds, now: start)
+        let later = start.addingTimeInterval(2.001)
+        func sweep() -> BookingCommand { command(.expireHolds, at: later) }
+        for stale in [
+            BatchStore.LeaderFence(nodeID: current.nodeID, term: current.term - 1),
+            BatchStore.LeaderFence(nodeID: current.nodeID + 1000, term: current.term),
+        ] {
+            await #expect(throws: BatchStore.LeaderFenced.self) {
+                try await store.applyRetryingConflicts(sweep(), now: later, fence: stale)
+            }
         }
-        #expect(tookOver)
-        secondRun.cancel()
-
+        #expect(try await seatStates().values.allSatisfy { $0 == "held:fenced" })
+        // Retried under a newer term should the stack elect meanwhile.
+        _ = try await eventually("a sweep under the current term", every: .milliseconds(200)) { () -> Bool? in
+            let row = try await database.query("SELECT leader_id, term FROM leadership").rows[0]
+            let fence = BatchStore.LeaderFence(
+                nodeID: try row.decode(Int.self, at: 0), term: try row.decode(Int64.self, at: 1))
+            do {
+                return try await store.applyRetryingConflicts(sweep(), now: later, fence: fence).expiredHolds > 0
+            } catch is BatchStore.LeaderFenced {
+                return nil
+            }
+        }
         try await expectEachReleasedOnce(holds)
     }
 }

@@ -5,7 +5,8 @@
 # or hold, read the booking, confirm or cancel it). A response fails the run when it is a 5xx, when its status,
 # headers, content type or body are not what the document says, when invalid input is accepted or valid input
 # refused, when a method a path does not serve is answered with anything but 405 and Allow, or when an operation
-# that needs a token answers without one.
+# that needs a token answers without one. The admin operations are fuzzed too, so the run pauses sales and kills
+# worker nodes; afterwards, whatever its outcome, the cluster is put back whole for the tests that follow.
 #
 #   deploy/lib/api-fuzz.sh                           against the stack of the current environment
 #   SEATLINE_FUZZ_SEED=N deploy/lib/api-fuzz.sh      the same inputs as the run that printed seed N
@@ -37,6 +38,52 @@ SEATLINE_FUZZ_USER_TOKEN=$(curl -fsS -H 'Content-Type: application/json' -d "$cr
     "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 export SEATLINE_FUZZ_USER_TOKEN SEATLINE_ADMIN_TOKEN
 
+# Reads GET /api/admin/nodes on stdin and prints the ids of the killed nodes. Succeeds only once no node is killed,
+# each worker of the ids $1 is alive and, if there are any, a live one leads: a cluster the next tests can use.
+cluster_state() {
+    "$venv/bin/python" -c '
+import json, sys
+nodes = json.load(sys.stdin)
+print(*(node["id"] for node in nodes if node["killed"]))
+workers = {node["id"]: node for node in nodes if node["role"] == "worker"}
+wanted = [workers.get(int(id)) for id in sys.argv[1].split()]
+leads = any(node["isLeader"] and node["alive"] for node in workers.values())
+whole = all(node and node["alive"] for node in wanted) and (leads or not wanted)
+sys.exit(0 if whole and not any(node["killed"] for node in nodes) else 1)
+' "$1"
+}
+
+# Sales on, every killed node revived, then up to 60 s for the workers to come back and elect. Each round asks again
+# what is still missing: a request can fail for a moment (a node slow to answer, the gateway's admin rate limit).
+restore_cluster() {
+    local auth="Authorization: Bearer $SEATLINE_ADMIN_TOKEN" deadline=$((SECONDS + 60)) sales=off nodes= killed id
+    while true; do
+        if [ "$sales" = off ] && curl -fsS -m 5 -o /dev/null -H "$auth" -H 'Content-Type: application/json' \
+            -d '{"active":true}' "$gateway/api/admin/system/toggle"; then
+            sales=on
+        fi
+        if nodes=$(curl -fsS -m 5 -H "$auth" "$gateway/api/admin/nodes"); then
+            if killed=$(cluster_state "$workers" <<<"$nodes") && [ "$sales" = on ]; then
+                return 0
+            fi
+            for id in $killed; do
+                curl -sS -m 10 -o /dev/null -X POST -H "$auth" "$gateway/api/admin/nodes/$id/revive" || true
+            done
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "api fuzz: the cluster is not whole 60 s after the run (sales $sales; nodes: ${nodes:-unknown})" >&2
+            return 1
+        fi
+        sleep 1
+    done
+}
+
+# The workers to wait for afterwards: those running now. A worker that had stopped before the run (a row of an
+# earlier process, say) cannot come back by being revived.
+workers=$(curl -fsS -H "Authorization: Bearer $SEATLINE_ADMIN_TOKEN" "$gateway/api/admin/nodes" |
+    "$venv/bin/python" -c 'import json, sys
+print(*(n["id"] for n in json.load(sys.stdin) if n["role"] == "worker" and (n["alive"] or n["killed"])))')
+
 echo "api fuzz: seed $seed, $seconds s (replay: SEATLINE_FUZZ_SEED=$seed deploy/lib/api-fuzz.sh)"
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 checks+=,response_headers_conformance,negative_data_rejection,positive_data_acceptance,unsupported_method,ignored_auth
@@ -46,6 +93,10 @@ status=0
     run "$gateway/api/openapi.json" --url "$gateway" \
     --checks "$checks" --seed "$seed" --max-time "$seconds" --no-color \
     --report ndjson --report-ndjson-path "$report/events.ndjson") || status=$?
+# Before anything else can fail: the tests after this one need sales on and every worker node back.
+if ! restore_cluster; then
+    [ "$status" -ne 0 ] || status=1
+fi
 
 # What was sent and checked, from the run's event log.
 "$venv/bin/python" - "$report/events.ndjson" <<'EOF'

@@ -11,15 +11,17 @@
 : "${SEATLINE_WRITE_API_PORT:=8081}"
 : "${SEATLINE_READ_API_PORT:=8082}"
 : "${SEATLINE_WORKER_PORT:=8083}"
+: "${SEATLINE_WORKER_2_PORT:=8086}"
+: "${SEATLINE_WORKER_3_PORT:=8087}"
 : "${SEATLINE_SYNC_PORT:=8084}"
 : "${SEATLINE_ACCOUNTS_PORT:=8085}"
 : "${SEATLINE_POSTGRES_PORT:=55432}"
 : "${SEATLINE_REDIS_PORT:=56379}"
 : "${SEATLINE_KAFKA_PORT:=59092}"
-# One partition per worker the stack may run (it starts one; tests add a second). The local broker stores every
+# One partition per worker the stack runs (three; tests add a fourth, which waits as a spare). The local broker stores every
 # batch of a partition as an object and lists them all on each fetch, so more partitions, each with smaller
 # batches, cost it more: at 2,000 bookings/s six partitions took 0.41 of a core late in a 20 s run, two 0.30.
-: "${SEATLINE_KAFKA_PARTITIONS:=2}"
+: "${SEATLINE_KAFKA_PARTITIONS:=3}"
 : "${SEATLINE_KAFKA_TOPIC:=booking_requests}"
 : "${SEATLINE_ADMIN_TOKEN:=local-admin-token}"
 # The HMAC key access tokens are signed with (kid:base64-secret): made at the first start of a state folder
@@ -54,7 +56,7 @@ TANSU_BIN="$SEATLINE_CACHE/tansu"
 export PKG_CONFIG_PATH="$RDKAFKA_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
 export SEATLINE_STATE SEATLINE_CACHE SEATLINE_BUILD_CONFIGURATION SEATLINE_GATEWAY_PORT SEATLINE_WRITE_API_PORT \
-    SEATLINE_READ_API_PORT SEATLINE_WORKER_PORT SEATLINE_SYNC_PORT SEATLINE_ACCOUNTS_PORT SEATLINE_POSTGRES_PORT \
+    SEATLINE_READ_API_PORT SEATLINE_WORKER_PORT SEATLINE_WORKER_2_PORT SEATLINE_WORKER_3_PORT SEATLINE_SYNC_PORT SEATLINE_ACCOUNTS_PORT SEATLINE_POSTGRES_PORT \
     SEATLINE_REDIS_PORT SEATLINE_KAFKA_PORT SEATLINE_KAFKA_PARTITIONS SEATLINE_KAFKA_TOPIC SEATLINE_ADMIN_TOKEN \
     SEATLINE_TOKEN_SIGNING_KEY \
     SEATLINE_GATEWAY_RATE_LIMIT SEATLINE_GATEWAY_RATE_BURST SEATLINE_GATEWAY_LOGIN_RATE_LIMIT \

@@ -3,7 +3,8 @@
 # under $SEATLINE_STATE/run and a log under $SEATLINE_STATE/logs; only those pids are ever signalled.
 
 servers=(postgres redis kafka)
-roles=(accounts write-api worker sync read-api)
+# Three worker nodes, so a fresh stack shows a real cluster: they share the topic's partitions and elect a leader.
+roles=(accounts write-api worker worker-2 worker-3 sync read-api)
 run_dir="$SEATLINE_STATE/run"
 log_dir="$SEATLINE_STATE/logs"
 
@@ -174,6 +175,8 @@ role_port() {
         write-api) echo "$SEATLINE_WRITE_API_PORT" ;;
         read-api) echo "$SEATLINE_READ_API_PORT" ;;
         worker) echo "$SEATLINE_WORKER_PORT" ;;
+        worker-2) echo "$SEATLINE_WORKER_2_PORT" ;;
+        worker-3) echo "$SEATLINE_WORKER_3_PORT" ;;
         sync) echo "$SEATLINE_SYNC_PORT" ;;
         accounts) echo "$SEATLINE_ACCOUNTS_PORT" ;;
     esac
@@ -185,14 +188,15 @@ start_role() {
     [ -x "$binary" ] || die "$binary is missing: run deploy/stack build"
     # glibc gives each thread contending for malloc an arena of its own (up to eight per core) that keeps its
     # freed memory; two arenas keep every role well under 100 MB at no measurable cost in throughput.
-    (cd "$repo" && export SEATLINE_HTTP_PORT="$(role_port "$role")" MALLOC_ARENA_MAX=2 && spawn "$role" "$binary" "$role")
+    (cd "$repo" && export SEATLINE_HTTP_PORT="$(role_port "$role")" MALLOC_ARENA_MAX=2 &&
+        spawn "$role" "$binary" "${role%-[0-9]}")
     wait_until "$role" 150 curl -fsS "http://127.0.0.1:$(role_port "$role")/healthz"
 }
 
 available_roles() {
     local role
     for role in "${roles[@]}"; do
-        "$(seatline_binary)" help "$role" >/dev/null 2>&1 && echo "$role"
+        "$(seatline_binary)" help "${role%-[0-9]}" >/dev/null 2>&1 && echo "$role"
     done
 }
 
@@ -203,7 +207,7 @@ run_migrations() {
 start_one() {
     case $1 in
         postgres | redis | kafka | nginx) "start_$1" ;;
-        accounts | write-api | worker | sync | read-api) start_role "$1" ;;
+        accounts | write-api | worker | worker-[23] | sync | read-api) start_role "$1" ;;
         *) die "unknown process $1" ;;
     esac
 }
