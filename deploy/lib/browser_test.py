@@ -1,6 +1,8 @@
-"""A person's path through the booking page, in headless Chromium: register, log in, hold two seats on the map,
-see the countdown, confirm, see them booked and the booking listed; meanwhile a second browser, which never
-reloads, sees the same seats turn held and then booked from the seat stream."""
+"""The pages in headless Chromium. A person's path through the booking page: register, log in, hold two seats on
+the map, see the countdown, confirm, see them booked and the booking listed; meanwhile a second browser, which never
+reloads, sees the same seats turn held and then booked from the seat stream. Then the admin dashboard: three worker
+nodes and their leader, the event's live map, the leader killed from the page and a new one elected step by step,
+sales paused from the page (the person's next hold is refused with a retry) and resumed, the old leader revived."""
 
 import json
 import os
@@ -93,10 +95,60 @@ def main() -> None:
         expect(person.locator('rect[data-seat="A1-3"]')).to_have_attribute("data-status", "booked", timeout=20_000)
         expect(watcher.locator("#legend")).to_contain_text("stalls: 42.00 EUR, 10 of 12 free")
         watcher.screenshot(path=f"{screenshots}/booking-page-watcher.png", full_page=True)
+
+        dashboard = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        dashboard.on("pageerror", lambda error: errors.append(str(error)))
+        run_dashboard(dashboard, person, event_id)
         browser.close()
     if errors:
         raise SystemExit(f"script errors on the page: {errors}")
-    print(f"browser test: booked A1-3 and A1-4 of {event_id} as {email}; screenshots in {screenshots}")
+    print(f"browser test: booked A1-3 and A1-4 of {event_id} as {email}; dashboard killed, saw elected and revived"
+          f" the leader; screenshots in {screenshots}")
+
+
+def run_dashboard(dashboard, person, event_id: str) -> None:
+    dashboard.goto(gateway + "/dashboard")
+    dashboard.get_by_label("Admin token").fill(admin_token)
+    dashboard.get_by_role("button", name="Open the dashboard").click()
+    workers = dashboard.locator('#nodes tr[data-role="worker"][data-state="alive"]')
+    expect(workers).to_have_count(3, timeout=30_000)
+    leader_row = dashboard.locator('#nodes tr[data-role="worker"][data-leader="true"]')
+    expect(leader_row).to_have_count(1, timeout=30_000)
+    leader = leader_row.get_attribute("data-node")
+    expect(leader_row).to_contain_text("leader")
+
+    dashboard.locator("#event-choice").select_option(event_id)
+    expect(dashboard.locator('#seat-map rect[data-seat="A1-3"]')).to_have_attribute(
+        "data-status", "booked", timeout=10_000)
+    expect(dashboard.locator("#event-counts")).to_have_text("22 available, 0 held, 2 booked", timeout=10_000)
+
+    dashboard.get_by_role("button", name=f"Kill node {leader}").click()
+    expect(dashboard.locator(f'#nodes tr[data-node="{leader}"]')).to_have_attribute("data-state", "killed")
+    successor = dashboard.locator(f'#nodes tr[data-role="worker"][data-leader="true"]:not([data-node="{leader}"])')
+    expect(successor).to_have_count(1, timeout=30_000)
+    expect(dashboard.locator("#election-steps .victory")).not_to_have_count(0, timeout=10_000)
+    expect(dashboard.locator("#election-summary")).to_contain_text("leads term")
+    expect(dashboard.locator('#log tr[data-action="KILL"]').first).to_contain_text(f"node {leader}")
+    expect(dashboard.locator("#history tr").first).to_contain_text(successor.get_attribute("data-node"))
+    dashboard.screenshot(path=f"{screenshots}/dashboard.png", animations="disabled")
+
+    # Paused from the page: the person's next hold is refused with the reason and a retry, which works once resumed.
+    dashboard.get_by_role("button", name="Pause sales").click()
+    expect(dashboard.locator("#sales-state")).to_contain_text("paused")
+    person.locator('rect[data-seat="B2-1"]').click()
+    person.get_by_role("button", name="Hold selected seats").click()
+    expect(person.locator("#notice")).to_contain_text("cannot take this right now", timeout=10_000)
+    dashboard.get_by_role("button", name="Resume sales").click()
+    expect(dashboard.locator("#sales-state")).to_have_text("Sales are on.")
+    person.locator("#notice").get_by_role("button", name="Retry").click()
+    expect(person.locator("#hold-status")).to_contain_text("HELD: B2-1", timeout=20_000)
+    expect(dashboard.locator('#seat-map rect[data-seat="B2-1"]')).to_have_attribute(
+        "data-status", "held", timeout=20_000)
+
+    # Revived, the highest node takes the lead back: the cluster is left as it was found.
+    dashboard.get_by_role("button", name=f"Revive node {leader}").click()
+    expect(dashboard.locator(f'#nodes tr[data-node="{leader}"][data-leader="true"]')).to_have_count(
+        1, timeout=30_000)
 
 
 if __name__ == "__main__":

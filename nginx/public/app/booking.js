@@ -2,65 +2,24 @@
 // extend or cancel the hold. Everything goes through the public API; the seat map is drawn once and its seats
 // are updated from the event's seat stream.
 
+import { attempt as attemptShowing, request } from "./api.js";
+import { SeatMap, categoryColor, followSeats } from "./seat-map.js";
+
 const $ = (selector) => document.querySelector(selector);
-const svgNS = "http://www.w3.org/2000/svg";
-const palette = ["#2563eb", "#059669", "#7c3aed", "#db2777", "#0891b2", "#65a30d"];
-const cell = 18;
 
 const state = {
   token: sessionStorage.getItem("seatline.token"),
   email: sessionStorage.getItem("seatline.email"),
   event: null,
-  seats: new Map(),
+  seatMap: null,
   selected: new Set(),
   hold: null,
   stream: null,
   countdown: null,
 };
 
-/** A request to the API; resolves to the parsed body, throws an Error carrying the API's message. */
-async function api(method, path, body) {
-  const headers = {};
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (response.ok) return data;
-  const error = new Error(data?.error ?? `${response.status} ${response.statusText}`);
-  error.status = response.status;
-  error.retryAfter = Number(response.headers.get("Retry-After") ?? 0);
-  throw error;
-}
-
-function notify(message, retry) {
-  const notice = $("#notice");
-  notice.replaceChildren(document.createTextNode(message));
-  if (retry) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = "Retry";
-    button.addEventListener("click", () => { notice.hidden = true; retry(); });
-    notice.append(" ", button);
-  }
-  notice.hidden = false;
-}
-
-/** Runs `action`, telling the person what went wrong; a 503 (paused, broker down) says so and offers a retry. */
-async function attempt(action) {
-  try {
-    $("#notice").hidden = true;
-    return await action();
-  } catch (error) {
-    if (error.status === 503) {
-      notify(`Seatline cannot take this right now (${error.message}). Try again in ${error.retryAfter || 2} s.`, () => attempt(action));
-    } else if (error.status === 401) {
-      notify("Please log in first.");
-    } else {
-      notify(error.message);
-    }
-  }
-}
+const api = (method, path, body) => request(method, path, { body, token: state.token });
+const attempt = (action) => attemptShowing($("#notice"), action);
 
 function showUser() {
   $("#who").textContent = state.token ? `Signed in as ${state.email}` : "Not signed in";
@@ -120,10 +79,6 @@ async function openEvent(eventID) {
   });
 }
 
-function categoryColor(map, name) {
-  return palette[Math.max(0, map.categories.findIndex((category) => category.category === name)) % palette.length];
-}
-
 function drawLegend(map) {
   const select = $("#category");
   select.replaceChildren(new Option("any category", ""));
@@ -157,53 +112,10 @@ function countFreeSeats() {
   }
 }
 
-function seatLabel(seat) {
-  const place = [seat.section && `section ${seat.section}`, seat.row && `row ${seat.row}`, `seat ${seat.number}`];
-  return `${place.filter(Boolean).join(", ")} (${seat.seat_id}), ${seat.category}, ${seat.price} ${state.event.currency}, ${seat.status}`;
-}
-
-/** Draws every seat once, a row of cells per section and row in seat order. */
+/** Draws the map once; a person picks seats by click, or by Enter or Space on a focused seat. */
 function drawSeatMap(map) {
-  const rows = [];
-  for (const seat of map.seats) {
-    const key = `${seat.section}\u0000${seat.row}`;
-    if (rows.length === 0 || rows[rows.length - 1].key !== key) rows.push({ key, seat, seats: [] });
-    rows[rows.length - 1].seats.push(seat);
-  }
-  const widest = Math.max(...rows.map((row) => row.seats.length));
-  const svg = document.createElementNS(svgNS, "svg");
-  svg.setAttribute("width", 80 + widest * cell);
-  svg.setAttribute("height", rows.length * cell + 4);
-  // Only a map a person can walk through seat by seat gets every seat in the tab order.
-  const focusable = map.seats.length <= 2000;
-  state.seats.clear();
-  rows.forEach((row, index) => {
-    const label = document.createElementNS(svgNS, "text");
-    label.setAttribute("x", 0);
-    label.setAttribute("y", index * cell + 13);
-    label.textContent = [row.seat.section, row.seat.row].filter(Boolean).join(" ") || "Row";
-    svg.append(label);
-    row.seats.forEach((seat, column) => {
-      const rect = document.createElementNS(svgNS, "rect");
-      rect.setAttribute("class", "seat");
-      rect.setAttribute("x", 80 + column * cell);
-      rect.setAttribute("y", index * cell);
-      rect.setAttribute("width", cell - 2);
-      rect.setAttribute("height", cell - 2);
-      rect.setAttribute("rx", 3);
-      rect.setAttribute("fill", categoryColor(map, seat.category));
-      rect.dataset.seat = seat.seat_id;
-      rect.dataset.status = seat.status;
-      rect.setAttribute("role", "button");
-      rect.setAttribute("aria-pressed", "false");
-      if (focusable) rect.setAttribute("tabindex", "0");
-      const title = document.createElementNS(svgNS, "title");
-      rect.append(title);
-      state.seats.set(seat.seat_id, { seat, rect, title });
-      updateSeat(seat.seat_id, seat.status);
-      svg.append(rect);
-    });
-  });
+  state.seatMap = new SeatMap($("#seat-map"), map, { interactive: true });
+  const svg = state.seatMap.element;
   svg.addEventListener("click", (event) => toggle(event.target.closest?.(".seat")));
   svg.addEventListener("keydown", (event) => {
     if (event.key === "Enter" || event.key === " ") {
@@ -211,23 +123,19 @@ function drawSeatMap(map) {
       toggle(event.target.closest?.(".seat"));
     }
   });
-  $("#seat-map").replaceChildren(svg);
 }
 
 function updateSeat(seatID, status) {
-  const entry = state.seats.get(seatID);
-  if (!entry) return;
-  const category = state.event.categories.find((candidate) => candidate.category === entry.seat.category);
-  if (category && entry.seat.status !== status) {
-    category.available += (status === "available") - (entry.seat.status === "available");
+  const previous = state.seatMap.setStatus(seatID, status);
+  if (previous === undefined || previous === status) return;
+  const seat = state.seatMap.seats.get(seatID);
+  const category = state.event.categories.find((candidate) => candidate.category === seat.seat.category);
+  if (category) {
+    category.available += (status === "available") - (previous === "available");
     countFreeSeats();
   }
-  entry.seat.status = status;
-  entry.rect.dataset.status = status;
-  entry.title.textContent = seatLabel(entry.seat);
-  entry.rect.setAttribute("aria-label", seatLabel(entry.seat));
   if (status !== "available" && state.selected.delete(seatID)) {
-    entry.rect.setAttribute("aria-pressed", "false");
+    seat.rect.setAttribute("aria-pressed", "false");
     updateSelection();
   }
 }
@@ -247,15 +155,9 @@ function updateSelection() {
   $("#hold-selected").disabled = seats.length === 0;
 }
 
-/** Follows the event's seat stream; EventSource reconnects by itself and resumes with Last-Event-ID. */
 function follow(eventID) {
   state.stream?.close();
-  const stream = new EventSource(`/api/events/${encodeURIComponent(eventID)}/stream`);
-  stream.addEventListener("seat_update", (message) => {
-    const change = JSON.parse(message.data);
-    updateSeat(change.seat_id, change.status);
-  });
-  state.stream = stream;
+  state.stream = followSeats(eventID, updateSeat);
 }
 
 /** Waits for the worker's decision on a booking: 404 with Retry-After until the read side has it. */
