@@ -95,10 +95,25 @@ public final class KafkaConsumer: Sendable {
 
     /// Leaves the group cleanly (rd_kafka_consumer_close) and destroys the handle; idempotent.
     public func close() async {
+        await end(leavingTheGroup: true)
+    }
+
+    /// Drops out of the group the way a crashed member does: the handle is destroyed without a LeaveGroup, so the
+    /// coordinator moves this member's partitions once its session times out. Offsets committed so far stand.
+    ///
+    /// Besides being what a crash looks like, this keeps the local broker (Tansu 0.6) working: a member that leaves
+    /// while a rebalance is forming and it was chosen to lead is removed, but stays named the group's leader, so
+    /// every other member's SyncGroup answers "rebalance in progress" and no partition is assigned again.
+    /// A member that times out instead is removed as the leader too.
+    public func abandon() async {
+        await end(leavingTheGroup: false)
+    }
+
+    private func end(leavingTheGroup: Bool) async {
         state.withLock { $0.closeRequested = true }
         // Queued behind any poll or commit in flight; a poll notices the request within ~100 ms.
         try? await onQueue { () throws(KafkaError) in
-            self.closeOnQueue()
+            self.endOnQueue(leavingTheGroup: leavingTheGroup)
         }
     }
 
@@ -207,14 +222,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    private func closeOnQueue() {
+    private func endOnQueue(leavingTheGroup: Bool) {
         guard let client = state.withLock({ $0.client.take() }) else { return }
-        let error = rd_kafka_consumer_close(client.handle)
-        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let reason = String(cString: rd_kafka_err2str(error))
-            logger.warning("leaving the group failed", metadata: ["kafka.error": "\(reason)"])
+        if leavingTheGroup {
+            let error = rd_kafka_consumer_close(client.handle)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let reason = String(cString: rd_kafka_err2str(error))
+                logger.warning("leaving the group failed", metadata: ["kafka.error": "\(reason)"])
+            }
+        } else {
+            client.destroysWithoutLeavingTheGroup()
         }
         // The last reference goes at the end of this scope: rd_kafka_destroy runs here, on the queue.
-        logger.debug("consumer closed")
+        logger.debug("consumer closed", metadata: ["kafka.left_group": "\(leavingTheGroup)"])
     }
 }

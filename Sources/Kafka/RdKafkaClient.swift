@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// One `rd_kafka_t` handle and the retained context its callbacks see; destroyed when the last reference goes.
 ///
@@ -9,6 +10,7 @@ import Logging
 final class RdKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     private let retainedContext: Unmanaged<RdKafkaClientContext>
+    private let destroyFlags = Atomic<Int32>(0)
 
     var context: RdKafkaClientContext { retainedContext.takeUnretainedValue() }
 
@@ -53,8 +55,13 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(handle)
+        rd_kafka_destroy_flags(handle, destroyFlags.load(ordering: .acquiring))
         retainedContext.release()
+    }
+
+    /// Makes the destruction skip the consumer close, so the group is not told the member left.
+    func destroysWithoutLeavingTheGroup() {
+        destroyFlags.store(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE, ordering: .releasing)
     }
 
     /// librdkafka's fatal error, if one was raised; the client must then be recreated.

@@ -10,8 +10,9 @@ import Synchronization
 /// transaction, then the offset commit. Offsets move only after the transaction that carries the
 /// effect committed; a crash in between redelivers commands whose ids the write DB already holds.
 ///
-/// A suspended worker (its node killed by an admin) finishes the batch in hand, then leaves the consumer group, so
-/// its partitions move to the other workers; resumed, it joins again with a new consumer.
+/// A suspended worker (its node killed by an admin) finishes the batch in hand, then drops its consumer as a crash
+/// would, without leaving the group: its partitions move to the other workers when its session times out. Resumed,
+/// it joins again with a new consumer.
 final class BookingWorker: Sendable {
     private let makeConsumer: @Sendable () throws -> KafkaConsumer
     private let store: BatchStore
@@ -48,7 +49,7 @@ final class BookingWorker: Sendable {
             }
             let consumer = try makeConsumer()
             try await consume(from: consumer)
-            await consumer.close()
+            if suspended.withLock({ $0 }) { await consumer.abandon() } else { await consumer.close() }
         }
     }
 
@@ -57,7 +58,7 @@ final class BookingWorker: Sendable {
         stopping.withLock { $0 = true }
     }
 
-    /// Stops consuming after the current batch and leaves the group, until `resume()`.
+    /// Stops consuming after the current batch and drops out of the group, until `resume()`.
     func suspend() {
         suspended.withLock { $0 = true }
     }

@@ -205,6 +205,39 @@ import Testing
         #expect(report.problems.isEmpty, "\(report.problems)")
     }
 
+    /// Kills and revives as fast as an admin (or a fuzzer) can click, through several rebalances still forming: the
+    /// group must come out of it assigning every partition, so a new booking is decided. Workers that left the group
+    /// during a forming rebalance once left the local broker naming a departed leader, and nothing was decided again.
+    @Test func aStormOfKillsAndRevivesLeavesTheWorkersDeciding() async throws {
+        let workers = try await settledCluster()
+        var killed: Set<Int> = []
+        for round in 0..<20 {
+            for worker in workers.shuffled() {
+                let action = killed.contains(worker.id) ? "revive" : "kill"
+                let answer = try await status(.POST, "/api/admin/nodes/\(worker.id)/\(action)")
+                #expect(answer == 200, "round \(round): \(action) node \(worker.id)")
+                if action == "kill" { killed.insert(worker.id) } else { killed.remove(worker.id) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        for id in killed { #expect(try await status(.POST, "/api/admin/nodes/\(id)/revive") == 200) }
+        _ = try await settledCluster()
+
+        // Events hash to partitions; several make it likely that every partition has a booking to decide.
+        let token = "Bearer \(try await LocalStack.token(for: "storm-tester"))"
+        var bookings: [String] = []
+        for index in 0..<4 {
+            let event = LocalStack.uniqueName("after-storm-\(index)")
+            try await post(
+                "/api/admin/events", #"{"event_id":"\#(event)","name":"Storm","date":"2027-01-01","total_seats":1}"#)
+            bookings.append(
+                try await bookingID(post("/api/book", #"{"eventId":"\#(event)","seatId":"1"}"#, bearer: token)))
+        }
+        for id in bookings {
+            #expect(try await finalStatus(of: id, in: ["CONFIRMED"], bearer: token) == "CONFIRMED")
+        }
+    }
+
     @Test func pausedSalesRefuseCommandsAndEnqueueNothingUntilResumed() async throws {
         let event = LocalStack.uniqueName("paused")
         try await post(
