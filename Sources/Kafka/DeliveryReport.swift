@@ -46,6 +46,7 @@ let deliveryReportCallback:
                         + "was replaced"
                 )
             }
+            failure.possiblyPersisted = rd_kafka_message_status(message) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED
             report.continuation.resume(returning: .failed(failure))
             return
         }

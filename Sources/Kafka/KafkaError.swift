@@ -37,6 +37,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public let file: String
     /// The source line that raised the error.
     public let line: Int
+    /// A delivery failed after the message may already have reached the broker (librdkafka's message status is not
+    /// NOT_PERSISTED): the broker may keep it and consumers may read it, so the failure does not mean "not sent".
+    public internal(set) var possiblyPersisted = false
 
     /// Creates an error; `file` and `line` default to the caller's location.
     public init(

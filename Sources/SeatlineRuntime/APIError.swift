@@ -14,13 +14,19 @@ public struct APIError: HTTPResponseError, Sendable {
     public let message: String
     /// Extra headers, such as `Retry-After`.
     public let headers: HTTPFields
+    /// The booking whose fate the error leaves open (`bookingId`), so the client can read it to settle it.
+    public let bookingID: String?
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:],
+        bookingID: String? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.bookingID = bookingID
     }
 
     /// A refused request body: 400 (403 for acting as someone else) with the validator's code.
@@ -35,12 +41,13 @@ public struct APIError: HTTPResponseError, Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// `{"error": message, "code": code}`.
+    /// `{"error": message, "code": code}`, and `"bookingId"` when there is one.
     public var body: [UInt8] {
         var writer = JSONWriter()
         writer.object {
             $0.field("error", message)
             $0.field("code", code)
+            if let bookingID { $0.field("bookingId", bookingID) }
         }
         return writer.bytes
     }

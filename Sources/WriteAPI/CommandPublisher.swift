@@ -11,10 +11,14 @@ public protocol CommandPublisher: Sendable {
 public struct CommandPublisherError: Error, CustomStringConvertible {
     /// Why, without the payload.
     public let reason: String
+    /// The command may have reached the log all the same (it was sent, and no answer came back), so it may
+    /// still take effect; false only when it certainly was never stored.
+    public let outcomeUnknown: Bool
 
     /// Creates an error.
-    public init(reason: String) {
+    public init(reason: String, outcomeUnknown: Bool = false) {
         self.reason = reason
+        self.outcomeUnknown = outcomeUnknown
     }
 
     /// The reason.
@@ -30,7 +34,7 @@ struct KafkaCommandPublisher: CommandPublisher {
         do {
             _ = try await producer.send(topic: topic, key: Array(command.partitionKey.utf8), value: command.encoded())
         } catch {
-            throw CommandPublisherError(reason: error.description)
+            throw CommandPublisherError(reason: error.description, outcomeUnknown: error.possiblyPersisted)
         }
     }
 }

@@ -38,6 +38,7 @@ public struct WriteRoutes: Sendable {
     private let accepted = Counter(label: "seatline_write_commands_accepted_total")
     private let refused = Counter(label: "seatline_write_requests_refused_total")
     private let unavailable = Counter(label: "seatline_write_broker_unavailable_total")
+    private let outcomeUnknown = Counter(label: "seatline_write_commands_outcome_unknown_total")
     private let paused = Counter(label: "seatline_write_commands_paused_total")
 
     /// Routes publishing through `publisher` the commands of the users `authenticator` verifies, while
@@ -143,7 +144,7 @@ public struct WriteRoutes: Sendable {
             case .book, .hold, .wait: bookingID
             default: UUID.random()
             }
-        try await publish(action, id: commandID)
+        try await publish(action, id: commandID, about: bookingID)
         var writer = JSONWriter()
         writer.object {
             $0.field("message", "Booking request received and is being processed.")
@@ -154,7 +155,9 @@ public struct WriteRoutes: Sendable {
             .accepted, writer.bytes, headers: [.location: "/api/bookings/\(bookingID.uuidString.lowercased())"])
     }
 
-    private func publish(_ action: BookingCommand.Action, id: UUID) async throws(APIError) {
+    /// Publishes the command; when the broker's answer never came, the 503 names `booking` (if the command is about
+    /// one) and says the outcome is unknown, since the command may be stored and decided all the same.
+    private func publish(_ action: BookingCommand.Action, id: UUID, about booking: UUID? = nil) async throws(APIError) {
         let acceptedAt = now()
         let command = BookingCommand(
             commandID: id, acceptedAt: acceptedAt,
@@ -163,6 +166,17 @@ public struct WriteRoutes: Sendable {
         do {
             try await publisher.publish(command)
             accepted.increment()
+        } catch let failure where failure.outcomeUnknown {
+            outcomeUnknown.increment()
+            let settle =
+                booking.map {
+                    "Read GET /api/bookings/\($0.uuidString.lowercased()), or retry with the same Idempotency-Key: "
+                        + "it takes effect at most once."
+                } ?? "Check before sending it again."
+            throw APIError(
+                .serviceUnavailable, code: "outcome_unknown",
+                message: "The booking queue did not confirm the request in time; it may still take effect. \(settle)",
+                headers: [.retryAfter: "2"], bookingID: booking?.uuidString.lowercased())
         } catch {
             unavailable.increment()
             throw APIError.unavailable(

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BookingDomain
 import Foundation
 import Logging
 import NIOCore
@@ -8,11 +9,16 @@ import Synchronization
 import Testing
 
 /// Bookings through the gateway while processes die: at seeded random moments one of write-api,
-/// worker, sync, read-api or Redis is killed with SIGKILL and started again, or a second worker is
-/// frozen with SIGSTOP past its lock TTL. Then everything is healed and the outcome is checked
+/// worker, sync, read-api or Redis is killed with SIGKILL and started again, a second worker is
+/// frozen with SIGSTOP past its lock TTL, or the broker is frozen past write-api's delivery timeout. Then everything is healed and the outcome is checked
 /// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the least length: the run goes on until
 /// it has injected `minimumFaults` too, since each restart takes longer on a busy machine (up to twice the
 /// length). `SEATLINE_FAULT_SEED` replays a run.
+///
+/// Every answer is classed as Jepsen classes operations: ok (202), fail (a 4xx, or a 503 saying nothing was sent) or
+/// unknown (no answer, or a 503 saying the command may have been carried out). Half the clients retry a 5xx with the
+/// same Idempotency-Key as a person would; the other half take the first answer as it is, so that fails and unknowns
+/// are left for the checker: no fail may take effect, and an unknown either never does or ends like an ok.
 @Suite(.serialized) struct FaultInjectionTests {
     static let environment = ProcessInfo.processInfo.environment
     let seconds = Int(environment["SEATLINE_FAULT_SECONDS"] ?? "") ?? 30
@@ -52,8 +58,7 @@ import Testing
                             let user = "c\(client)-\(index)"
                             // Now and then a booking is cancelled by its owner, freeing its seat for the waiting.
                             if index % 7 == 0, let (owner, id) = outcome.cancellable(of: client) {
-                                _ = try await post(
-                                    "/api/bookings/\(id)/cancel", "", bearer: try await LocalStack.token(for: owner))
+                                _ = try await request("/api/bookings/\(id)/cancel", "", as: owner, retrying: true)
                                 outcome.cancelled.withLock { _ = $0.insert(id) }
                                 continue
                             }
@@ -63,20 +68,14 @@ import Testing
                                 case 0, 1: #"{"eventId":"\#(waitlisted)","quantity":1}"#
                                 default: #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#
                                 }
-                            // One key per logical request: a retry after a 5xx never makes a second booking.
-                            let id = try await post(
-                                waits ? "/api/waitlist" : "/api/book", body,
-                                bearer: try await LocalStack.token(for: user),
-                                idempotencyKey: "\(run)-\(client)-\(index)")
-                            outcome.sent.withLock { $0 += 1 }
-                            if let id {
-                                if waits {
-                                    outcome.waiting.withLock { $0.append(id) }
-                                } else {
-                                    outcome.accepted.withLock { $0.append(id) }
-                                    outcome.owners.withLock { $0[client, default: []].append((user, id)) }
-                                }
-                            }
+                            // One key per logical request: a retry after a 5xx never makes a second booking, and
+                            // the booking id is known whatever the answer.
+                            let key = "\(run)-\(client)-\(index)"
+                            let id = IdempotencyKey.bookingID(userID: user, key: key).uuidString.lowercased()
+                            let answer = try await request(
+                                waits ? "/api/waitlist" : "/api/book", body, as: user, idempotencyKey: key,
+                                retrying: client % 2 == 0)
+                            outcome.record(answer, id: id, waits: waits, client: client, user: user)
                         }
                     }
                 }
@@ -85,19 +84,22 @@ import Testing
         }
 
         var faults: [String] = []
-        var thawed = ContinuousClock.now
+        var thawed: [String: ContinuousClock.Instant] = [:]
         var thaws: [Task<Void, any Error>] = []
         while ContinuousClock.now < deadline || (faults.count < minimumFaults && ContinuousClock.now < latest) {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
-            let frozen = ContinuousClock.now < thawed
-            let choices = ["write-api", "worker", "sync", "read-api", "redis"] + (frozen ? [] : ["freeze-worker"])
+            let freezable = ["freeze-worker", "freeze-broker"].filter { (thawed[$0] ?? .now) <= .now }
+            let choices = ["write-api", "worker", "sync", "read-api", "redis"] + freezable
             let fault = choices.randomElement(using: &random)!
-            if fault == "freeze-worker" {
-                // Past the 5 s lock TTL and the 6 s group session: its locks expire and the group moves
-                // on; the other faults go on meanwhile.
-                let pid = extraWorker.processIdentifier
+            // The worker: past the 5 s lock TTL and the 6 s group session, so its locks expire and the group moves
+            // on. The broker: past write-api's 5 s delivery timeout, so commands it took are answered as unknown.
+            // The other faults go on meanwhile.
+            if let pid = fault == "freeze-worker"
+                ? extraWorker.processIdentifier
+                : fault == "freeze-broker" ? LocalStack.pid(of: "kafka") : nil
+            {
                 kill(pid, SIGSTOP)
-                thawed = ContinuousClock.now + .seconds(7)
+                thawed[fault] = ContinuousClock.now + .seconds(7)
                 thaws.append(
                     Task {
                         try await Task.sleep(for: .seconds(7))
@@ -119,62 +121,171 @@ import Testing
         let ids = outcome.accepted.withLock { $0 }
         let waiting = outcome.waiting.withLock { $0 }
         let cancelled = outcome.cancelled.withLock { $0 }
+        let uncertain = outcome.uncertain.withLock { $0 }
         let report = try await ContractVerification.check(
-            bookingIDs: ids, cancelled: cancelled, waitingIDs: waiting, events: events + [waitlisted])
+            bookingIDs: ids, cancelled: cancelled, waitingIDs: waiting, uncertain: uncertain,
+            events: events + [waitlisted])
+        let unknown = uncertain.bookingIDs.count + uncertain.waitingIDs.count
         print(
             """
             fault suite: seed \(seed), \(faults.count) faults injected (\(Dictionary(grouping: faults, by: { $0 }).mapValues(\.count))), \
-            \(outcome.sent.withLock { $0 }) requests, \(ids.count) bookings and \(waiting.count) waiting requests accepted, \
-            \(cancelled.count) cancelled, lost = \(report.lost), doubles = \(report.doubles)
+            \(outcome.sent.withLock { $0 }) requests: ok \(ids.count + waiting.count) (\(waiting.count) waiting), \
+            fail \(uncertain.failedIDs.count), unknown \(unknown) (\(report.unknownDecided) took effect); \
+            \(cancelled.count) cancelled, \(report.expiredRequests) ok ended expired_request, healed in \(report.healSeconds) s; \
+            lost = \(report.lost), doubles = \(report.doubles), unknown left unsettled = \(report.unknownUnsettled), \
+            fail that took effect = \(report.failedTookEffect)
             """)
         #expect(faults.count >= minimumFaults)
         #expect(!ids.isEmpty)
         #expect(report.lost == 0)
         #expect(report.doubles == 0)
+        #expect(report.unknownUnsettled == 0)
+        #expect(report.failedTookEffect == 0)
         #expect(report.problems.isEmpty, "\(report.problems)")
     }
 
-    /// Posts until the gateway gives an answer that is not a 5xx (a process is restarting); returns
-    /// the booking id of a 202.
-    @discardableResult
-    func post(
-        _ path: String, _ body: String, bearer token: String, idempotencyKey: String? = nil
-    ) async throws -> String? {
+    /// The broker frozen while write-api waits for its acknowledgement: the answer is 503 `outcome_unknown` naming
+    /// the booking the Idempotency-Key makes, though the broker has the command. Once the broker runs again the
+    /// booking is decided, and a retry with the same key gets the same booking, decided once.
+    @Test func aCommandTheFrozenBrokerTookIsAnsweredAsUnknownAndDecidedOnce() async throws {
+        let event = LocalStack.uniqueName("unknown-outcome")
+        try await post(
+            "/api/admin/events", #"{"event_id":"\#(event)","name":"Unknown","date":"2027-01-01","total_seats":2}"#,
+            bearer: adminToken)
+        let user = LocalStack.uniqueName("unknown-user")
+        let token = try await LocalStack.token(for: user)
+        let booking = IdempotencyKey.bookingID(userID: user, key: "once").uuidString.lowercased()
+        let body = #"{"eventId":"\#(event)","seatId":"1"}"#
+        let broker = try #require(LocalStack.pid(of: "kafka"))
+        kill(broker, SIGSTOP)
+        let frozen = await exchange("/api/book", body, bearer: token, idempotencyKey: "once")
+        kill(broker, SIGCONT)
+        #expect(frozen?.0 == 503)
+        #expect(frozen?.1?["code"] as? String == "outcome_unknown")
+        #expect(frozen?.1?["bookingId"] as? String == booking)
+
+        // The broker kept the command the failed send carried.
+        let report = try await eventually("the unknown booking decided", within: 60) {
+            let report = try await ContractVerification.check(
+                bookingIDs: [], uncertain: .init(bookingIDs: [booking]), events: [event])
+            return report.unknownDecided == 1 ? report : nil
+        }
+        #expect(report.unknownUnsettled == 0 && report.problems.isEmpty, "\(report.problems)")
+        let retried = await exchange("/api/book", body, bearer: token, idempotencyKey: "once")
+        #expect(retried?.0 == 202 && retried?.1?["bookingId"] as? String == booking)
+        let again = try await ContractVerification.check(bookingIDs: [booking], events: [event])
+        #expect(again.lost == 0 && again.problems.isEmpty, "decided once: \(again.problems)")
+    }
+
+    /// Posts `body` for `user`. A retrying client posts again after a 5xx or no answer (a process is restarting)
+    /// until it gets another; the answer is the most certain one it got, since an unknown attempt may have taken
+    /// effect even when a later one was refused.
+    func request(
+        _ path: String, _ body: String, as user: String, idempotencyKey: String? = nil, retrying: Bool
+    ) async throws -> Answer {
+        let token = try await LocalStack.token(for: user)
+        var sawUnknown = false
+        for _ in 0..<600 {
+            switch await answer(path, body, bearer: token, idempotencyKey: idempotencyKey) {
+            case .ok: return .ok
+            case .fail where !retrying || !sawUnknown: return .fail
+            case .fail: return .unknown
+            case .unknown where !retrying: return .unknown
+            case .unknown: sawUnknown = true
+            case .notSent where !retrying: return sawUnknown ? .unknown : .fail
+            case .notSent: break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(path) kept failing")
+        return sawUnknown ? .unknown : .fail
+    }
+
+    /// One attempt: 202 is ok; another status below 500 a fail; a 503 that says the command never went out
+    /// (`unavailable`: write-api's broker took nothing, or the gateway could not reach write-api; `sales_paused`) not
+    /// sent; anything else, including no answer or a body cut off mid-way, unknown.
+    func answer(_ path: String, _ body: String, bearer token: String, idempotencyKey: String?) async -> Attempt {
+        guard let (status, object) = await exchange(path, body, bearer: token, idempotencyKey: idempotencyKey)
+        else { return .unknown }
+        switch status {
+        case 202: return .ok
+        case ..<500: return .fail
+        case 503:
+            let code = object?["code"] as? String
+            return code == "unavailable" || code == "sales_paused" ? .notSent : .unknown
+        default: return .unknown
+        }
+    }
+
+    /// The status and JSON body of one POST, or nil when no whole answer came.
+    func exchange(
+        _ path: String, _ body: String, bearer token: String, idempotencyKey: String?
+    ) async -> (Int, [String: Any]?)? {
         var request = HTTPClientRequest(url: gateway + path)
         request.method = .POST
         if !body.isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(string: body)) }
-        for _ in 0..<600 {
-            // A body cut off mid-way (the upstream died after its headers) is no answer either; the
-            // Idempotency-Key makes the retry safe.
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)),
-                let bytes = try? await response.body.collect(upTo: 1 << 20)
-            {
-                if response.status.code < 500 {
-                    guard response.status == .accepted else { return nil }
-                    let object = try JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
-                    return object?["bookingId"] as? String
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("\(path) kept failing")
-        return nil
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(15)),
+            let bytes = try? await response.body.collect(upTo: 1 << 20)
+        else { return nil }
+        return (
+            Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
+        )
+    }
+
+    /// A request's outcome as the client knows it.
+    enum Answer {
+        case ok
+        case fail
+        case unknown
+    }
+
+    /// One attempt's answer; `notSent` is a 503 that is known to have changed nothing.
+    enum Attempt {
+        case ok
+        case fail
+        case notSent
+        case unknown
+    }
+
+    /// Posts an admin command until it is accepted.
+    func post(_ path: String, _ body: String, bearer token: String) async throws {
+        var request = HTTPClientRequest(url: gateway + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
+        try #require(response.status == .accepted, "\(path) answered \(response.status)")
     }
 }
 
-/// What the clients saw: requests answered, the ids of the accepted bookings and waiting requests, the bookings
-/// their owners cancelled; and when to stop.
+/// What the clients saw: requests answered, the ids of the accepted bookings and waiting requests, of the requests
+/// whose outcome is unknown or failed, the bookings their owners cancelled; and when to stop.
 final class ClientOutcome: Sendable {
     let stopped = Mutex(false)
     let sent = Mutex(0)
     let accepted = Mutex<[String]>([])
     let waiting = Mutex<[String]>([])
+    let uncertain = Mutex(ContractVerification.Uncertain())
     let cancelled = Mutex<Set<String>>([])
     /// Per client, its accepted bookings and their owners, in order.
     let owners = Mutex<[Int: [(user: String, booking: String)]]>([:])
+
+    func record(_ answer: FaultInjectionTests.Answer, id: String, waits: Bool, client: Int, user: String) {
+        sent.withLock { $0 += 1 }
+        switch (answer, waits) {
+        case (.ok, true): waiting.withLock { $0.append(id) }
+        case (.ok, false):
+            accepted.withLock { $0.append(id) }
+            owners.withLock { $0[client, default: []].append((user, id)) }
+        case (.unknown, true): uncertain.withLock { $0.waitingIDs.append(id) }
+        case (.unknown, false): uncertain.withLock { $0.bookingIDs.append(id) }
+        case (.fail, _): uncertain.withLock { $0.failedIDs.append(id) }
+        }
+    }
 
     /// The client's latest booking it has not cancelled yet, with its owner.
     func cancellable(of client: Int) -> (String, String)? {

@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import SeatlineTestSupport
 import Testing
@@ -20,6 +21,7 @@ struct KafkaBrokerRestartTests {
                 try await producer.send(topic: topic, key: "down".bytes, value: "down".bytes)
             }
             #expect(error?.code == .brokerUnreachable)
+            #expect(error?.possiblyPersisted == false, "no broker ever took the message")
             // Generous bound: the guarantee is deliveryTimeout plus librdkafka's one-second timeout scan.
             #expect(started.duration(to: .now) < deliveryTimeout * 3)
             #expect(await producer.isReachable(topic: topic, timeout: .seconds(1)) == false)
@@ -30,6 +32,28 @@ struct KafkaBrokerRestartTests {
             let receipt = await Self.sendUntilDelivered(topic: topic, value: "after", with: producer)
             #expect(receipt?.topic == topic)
         }
+    }
+
+    /// The broker frozen with SIGSTOP takes the request into its socket and never answers: the send fails, but
+    /// the message may be stored once the broker runs again, so the error must not claim it was not sent.
+    @Test("a send the frozen broker never answered fails as possibly persisted")
+    func frozenBrokerLeavesTheOutcomeUnknown() async throws {
+        let topic = try await KafkaTestEnvironment.createTopic(partitions: 1)
+        try await KafkaTestEnvironment.withProducer(deliveryTimeout: .seconds(3)) { producer in
+            _ = try await producer.send(topic: topic, key: "before".bytes, value: "before".bytes)
+            let broker = try #require(LocalStack.pid(of: "kafka"))
+            kill(broker, SIGSTOP)
+            defer { kill(broker, SIGCONT) }
+            let error = await #expect(throws: KafkaError.self) {
+                try await producer.send(topic: topic, key: "frozen".bytes, value: "frozen".bytes)
+            }
+            #expect(error?.code == .brokerUnreachable)
+            #expect(error?.possiblyPersisted == true)
+        }
+        let consumer = try KafkaTestEnvironment.makeConsumer(group: LocalStack.uniqueName("frozen"), topic: topic)
+        let stored = try await KafkaTestEnvironment.pollMessages(from: consumer, count: 1)
+        await consumer.close()
+        print("frozen broker: stored \(stored.map { String(decoding: $0.value, as: UTF8.self) })")
     }
 
     private static func sendUntilDelivered(

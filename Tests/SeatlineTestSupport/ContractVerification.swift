@@ -7,6 +7,11 @@ import Postgres
 /// exactly one final status in the write DB and the read view; no seat is taken twice in the write
 /// DB, in the journal folded, or in the read DB; the read views equal the write state; journal
 /// versions are contiguous per stream; no command had two effects.
+///
+/// Requests are judged as Jepsen judges operations: accepted (202), failed (refused, or a 503 that says nothing was
+/// sent) and unknown (no answer, or an answer that says the command may have been carried out). A failed request
+/// must never take effect; an unknown one may or may not, but if it did, it ends like an accepted one, never
+/// left pending.
 public enum ContractVerification {
     /// What the checks found.
     public struct Report: Sendable {
@@ -14,14 +19,42 @@ public enum ContractVerification {
         public var lost = 0
         /// Seats claimed by two bookings, in the write DB, the read DB or the folded journal.
         public var doubles = 0
+        /// Unknown requests that took effect, each with one final status.
+        public var unknownDecided = 0
+        /// Unknown requests still pending, or decided differently in the write DB and the read view.
+        public var unknownUnsettled = 0
+        /// Failed requests that took effect all the same.
+        public var failedTookEffect = 0
+        /// Accepted bookings the worker refused as `expired_request`: accepted, but decided past their deadline.
+        public var expiredRequests = 0
+        /// How long after the run every request that took effect was decided and the read side caught up.
+        public var healSeconds = 0.0
         /// Every other breach, described.
         public var problems: [String] = []
     }
 
+    /// Requests whose outcome the client does not know, and requests it was told failed.
+    public struct Uncertain: Sendable {
+        /// Bookings and holds.
+        public var bookingIDs: [String] = []
+        /// Waiting-list requests.
+        public var waitingIDs: [String] = []
+        /// Requests of either kind answered as failed.
+        public var failedIDs: [String] = []
+
+        /// The requests of each kind.
+        public init(bookingIDs: [String] = [], waitingIDs: [String] = [], failedIDs: [String] = []) {
+            self.bookingIDs = bookingIDs
+            self.waitingIDs = waitingIDs
+            self.failedIDs = failedIDs
+        }
+    }
+
     /// Checks the bookings `bookingIDs` (all accepted) of `events`, some of which their owners asked to cancel
-    /// (`cancelled`), and the accepted waiting requests `waitingIDs`.
+    /// (`cancelled`), the accepted waiting requests `waitingIDs`, and the requests whose outcome is unknown or failed.
     public static func check(
-        bookingIDs: [String], cancelled: Set<String> = [], waitingIDs: [String] = [], events: [String]
+        bookingIDs: [String], cancelled: Set<String> = [], waitingIDs: [String] = [], uncertain: Uncertain = .init(),
+        events: [String]
     ) async throws -> Report {
         let logger = Logger(label: "fault-verification")
         let write = PostgresClient(
@@ -33,39 +66,59 @@ public enum ContractVerification {
                 await read.close()
             }
         }
-        let bookings = bookingIDs.compactMap(UUID.init(uuidString:))
-        let waits = waitingIDs.compactMap(UUID.init(uuidString:))
+        let accepted = (bookingIDs + waitingIDs).compactMap(UUID.init(uuidString:))
+        let waits = Set((waitingIDs + uncertain.waitingIDs).compactMap(UUID.init(uuidString:)))
         let cancelled = Set(cancelled.compactMap(UUID.init(uuidString:)))
-        let ids = bookings + waits
+        let unknown = (uncertain.bookingIDs + uncertain.waitingIDs).compactMap(UUID.init(uuidString:))
+        let failed = uncertain.failedIDs.compactMap(UUID.init(uuidString:))
         var report = Report()
-
-        // Heal: every accepted booking decided, and the projection caught up with the write state.
-        let settled = try await waitUntil(seconds: 180) {
-            try await statuses(of: ids, in: write, table: "bookings").count == ids.count
+        // A booking ends CONFIRMED or REJECTED (or CANCELLED, if its owner cancelled it); a waiting request in any
+        // status but PENDING: still waiting, offered, expired, or refused.
+        func isFinal(_ id: UUID, _ status: String?) -> Bool {
+            let final: Set<String> =
+                waits.contains(id)
+                ? ["WAITING", "HELD", "EXPIRED", "CANCELLED", "REJECTED", "CONFIRMED"]
+                : cancelled.contains(id) ? ["CONFIRMED", "REJECTED", "CANCELLED"] : ["CONFIRMED", "REJECTED"]
+            return final.contains(status ?? "PENDING")
         }
-        let converged = try await waitUntil(seconds: 120) {
+
+        // Heal: every request that took effect decided, and the projection caught up with the write state. A backlog
+        // drains at its own pace, so the wait lasts as long as requests are still being decided, and gives up only
+        // once a whole `patience` passes without one more.
+        let started = ContinuousClock.now
+        let settled = try await waitWhileProgressing {
+            let known = try await statuses(of: accepted + unknown, in: write, table: "bookings")
+            let decided = known.filter { isFinal($0.key, $0.value) }.count
+            return (decided, decided == known.count && accepted.allSatisfy { known[$0] != nil })
+        }
+        let converged = try await waitWhileProgressing {
             let views = try await seats(of: events, in: read, table: "seat_view")
             let state = try await seats(of: events, in: write, table: "seats")
-            let readStatuses = try await statuses(of: ids, in: read, table: "booking_view")
-            let writeStatuses = try await statuses(of: ids, in: write, table: "bookings")
-            return views == state && readStatuses == writeStatuses
+            let readStatuses = try await statuses(of: accepted + unknown, in: read, table: "booking_view")
+            let writeStatuses = try await statuses(of: accepted + unknown, in: write, table: "bookings")
+            let agreeing = writeStatuses.filter { readStatuses[$0.key] == $0.value }.count
+            return (agreeing, views == state && readStatuses == writeStatuses)
         }
+        report.healSeconds = Double(started.duration(to: .now).components.seconds)
         if !settled { report.problems.append("not every accepted booking reached a final status in the write DB") }
         if !converged { report.problems.append("the read views did not converge to the write state") }
 
-        let writeStatuses = try await statuses(of: ids, in: write, table: "bookings")
-        let readStatuses = try await statuses(of: ids, in: read, table: "booking_view")
-        // A booking ends CONFIRMED or REJECTED (or CANCELLED, if its owner cancelled it); a waiting request in any
-        // status but PENDING: still waiting, offered, expired, or refused.
-        let waitSet = Set(waits)
+        let writeStatuses = try await statuses(of: accepted + unknown + failed, in: write, table: "bookings")
+        let readStatuses = try await statuses(of: accepted + unknown, in: read, table: "booking_view")
         report.lost =
-            ids.filter { id in
-                let final: Set<String> =
-                    waitSet.contains(id)
-                    ? ["WAITING", "HELD", "EXPIRED", "CANCELLED", "REJECTED", "CONFIRMED"]
-                    : cancelled.contains(id) ? ["CONFIRMED", "REJECTED", "CANCELLED"] : ["CONFIRMED", "REJECTED"]
-                return !final.contains(writeStatuses[id] ?? "PENDING") || readStatuses[id] != writeStatuses[id]
-            }.count
+            accepted.filter { !isFinal($0, writeStatuses[$0]) || readStatuses[$0] != writeStatuses[$0] }.count
+        let tookEffect = unknown.filter { writeStatuses[$0] != nil }
+        report.unknownDecided = tookEffect.count
+        report.unknownUnsettled =
+            tookEffect.filter { !isFinal($0, writeStatuses[$0]) || readStatuses[$0] != writeStatuses[$0] }.count
+        report.failedTookEffect = failed.filter { writeStatuses[$0] != nil }.count
+        report.expiredRequests = try await write.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT count(*) FROM bookings WHERE booking_id = ANY($1::uuid[]) AND reason = 'expired_request'",
+                bindings: [accepted.postgresText])
+        ).rows[0].decode(Int.self, at: 0)
+        let ids = accepted + tookEffect
 
         report.doubles += try await seatsClaimedTwice(of: events, in: write, table: "bookings")
         report.doubles += try await seatsClaimedTwice(of: events, in: read, table: "booking_view")
@@ -86,7 +139,7 @@ public enum ContractVerification {
             guard let booking = entry.booking else { continue }
             // The entry a command's first decision appends: a second one would be the command applied twice.
             let creations: Set<String> =
-                waitSet.contains(booking.bookingID)
+                waits.contains(booking.bookingID)
                 ? ["WaitlistJoined", "BookingRejected"] : ["SeatBooked", "BookingRejected"]
             if creations.contains(entry.typeName) { effects[booking.bookingID, default: 0] += 1 }
             for key in booking.seatKeys {
@@ -164,14 +217,23 @@ public enum ContractVerification {
         return try rows.rows[0].decode(Int.self, at: 0)
     }
 
-    /// True once `condition` holds, false when it still does not after `seconds`; database errors are thrown.
-    private static func waitUntil(seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
-        do {
-            return try await eventually("the stack to heal", within: Double(seconds), every: .milliseconds(500)) {
-                try await condition() ? true : nil
+    /// True once `condition` says it holds; false when its measure of progress (say, requests decided) has not grown
+    /// for `patience`. Database errors are thrown.
+    private static func waitWhileProgressing(
+        patience: Duration = .seconds(30), _ condition: () async throws -> (progress: Int, holds: Bool)
+    ) async throws -> Bool {
+        var best = Int.min
+        var lastProgress = ContinuousClock.now
+        while true {
+            let (progress, holds) = try await condition()
+            if holds { return true }
+            if progress > best {
+                best = progress
+                lastProgress = .now
+            } else if lastProgress.duration(to: .now) > patience {
+                return false
             }
-        } catch is WaitedTooLong {
-            return false
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 }

@@ -10,18 +10,30 @@ import Testing
 
 @testable import WriteAPI
 
-/// Records what would have gone to Kafka; can play a broker that never acknowledges.
+/// Records what would have gone to Kafka; can play a broker that is down, or one that took the command and whose
+/// answer never came.
 final class RecordingPublisher: CommandPublisher {
-    let published = Mutex<[BookingCommand]>([])
-    let brokerDown: Bool
+    enum Broker {
+        case acknowledges
+        case unreachable
+        case silentAfterSending
+    }
 
-    init(brokerDown: Bool = false) {
-        self.brokerDown = brokerDown
+    let published = Mutex<[BookingCommand]>([])
+    let broker: Broker
+
+    init(broker: Broker = .acknowledges) {
+        self.broker = broker
     }
 
     func publish(_ command: BookingCommand) async throws(CommandPublisherError) {
-        if brokerDown { throw CommandPublisherError(reason: "no broker acknowledged the command") }
-        published.withLock { $0.append(command) }
+        switch broker {
+        case .acknowledges: published.withLock { $0.append(command) }
+        case .unreachable: throw CommandPublisherError(reason: "no broker took the command")
+        case .silentAfterSending:
+            published.withLock { $0.append(command) }
+            throw CommandPublisherError(reason: "the delivery report timed out", outcomeUnknown: true)
+        }
     }
 
     var commands: [BookingCommand] { published.withLock { $0 } }
@@ -244,12 +256,39 @@ struct Answer: Decodable {
     }
 
     @Test func brokerDownAnswers503WithRetryAfter() async throws {
-        try await withApp(RecordingPublisher(brokerDown: true)) { client in
+        try await withApp(RecordingPublisher(broker: .unreachable)) { client in
             let (status, headers, answer) = try await post(
                 client, "/api/book", #"{"userId":"u1","eventId":"e","seatId":"A1"}"#)
             #expect(status == .serviceUnavailable)
             #expect(headers[.retryAfter] != nil)
             #expect(answer?.code == "unavailable")
+            #expect(answer?.bookingId == nil)
+        }
+    }
+
+    /// A command sent whose acknowledgement never came may be stored: the 503 says the outcome is unknown and names
+    /// the booking, the same one a retry with the same Idempotency-Key (or a read) settles.
+    @Test func anUnansweredSendIsAnUnknownOutcomeNamingTheBooking() async throws {
+        let publisher = RecordingPublisher(broker: .silentAfterSending)
+        try await withApp(publisher) { client in
+            let key: HTTPFields = [.idempotencyKey: "retry-me"]
+            let (status, headers, answer) = try await post(
+                client, "/api/book", #"{"eventId":"e","seatId":"A1"}"#, headers: key)
+            #expect(status == .serviceUnavailable)
+            #expect(headers[.retryAfter] != nil)
+            #expect(answer?.code == "outcome_unknown")
+            let booking = try #require(answer?.bookingId)
+            #expect(answer?.error?.contains("/api/bookings/\(booking)") == true)
+            #expect(publisher.commands.map { $0.commandID.uuidString.lowercased() } == [booking])
+
+            let (_, _, retried) = try await post(client, "/api/book", #"{"eventId":"e","seatId":"A1"}"#, headers: key)
+            #expect(retried?.bookingId == booking)
+            let (_, _, confirm) = try await post(client, "/api/bookings/\(booking)/confirm", "")
+            #expect(confirm?.code == "outcome_unknown" && confirm?.bookingId == booking)
+            let (_, _, created) = try await post(
+                client, "/api/admin/events", #"{"name":"E","date":"2027-01-01","total_seats":1}"#, as: nil,
+                headers: [.authorization: "Bearer \(Self.token)"])
+            #expect(created?.code == "outcome_unknown" && created?.bookingId == nil)
         }
     }
 
