@@ -12,6 +12,8 @@ public struct AccountRoutes: Sendable {
     private let hasher: PasswordHasher
     private let issuer: TokenIssuer
     private let authenticator: RequestAuthenticator
+    /// The clock tokens are issued by.
+    private let now: @Sendable () -> Date
     private let registered = Counter(label: "seatline_accounts_registered_total")
     private let loggedIn = Counter(label: "seatline_accounts_sessions_total")
     private let refusedLogins = Counter(label: "seatline_accounts_sessions_refused_total")
@@ -19,11 +21,15 @@ public struct AccountRoutes: Sendable {
     /// Largest body either endpoint reads.
     static let maxBodyBytes = 4 * 1024
 
-    init(store: AccountStore, hasher: PasswordHasher, issuer: TokenIssuer, authenticator: RequestAuthenticator) {
+    init(
+        store: AccountStore, hasher: PasswordHasher, issuer: TokenIssuer, authenticator: RequestAuthenticator,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.hasher = hasher
         self.issuer = issuer
         self.authenticator = authenticator
+        self.now = now
     }
 
     /// Adds the routes.
@@ -55,7 +61,8 @@ public struct AccountRoutes: Sendable {
             throw APIError(
                 .unauthorized, code: "invalid_credentials", message: "the email or the password is not right")
         }
-        let token = try await issuer.token(for: VerifiedIdentity(userID: account.userID, role: account.role))
+        let token = try await issuer.token(
+            for: VerifiedIdentity(userID: account.userID, role: account.role), now: now())
         loggedIn.increment()
         var writer = JSONWriter()
         writer.object {

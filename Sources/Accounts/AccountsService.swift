@@ -13,11 +13,12 @@ public enum AccountsService {
     /// Serves until SIGTERM or SIGINT.
     public static func run(configuration: SeatlineConfiguration, logger: Logger) async throws {
         let issuer = try await configuration.accessTokenIssuer()
-        let authenticator = try await RequestAuthenticator(configuration: configuration)
         let database = writeDatabase(configuration, logger: logger)
+        let clock = try await DatabaseClock.synchronized(with: database, logger: logger)
+        let authenticator = try await RequestAuthenticator(configuration: configuration, now: { clock.now() })
         let routes = AccountRoutes(
             store: AccountStore(database: database), hasher: PasswordHasher(cost: configuration.passwordHashCost),
-            issuer: issuer, authenticator: authenticator)
+            issuer: issuer, authenticator: authenticator, now: { clock.now() })
         let node = try await ClusterNode.register(
             role: "accounts", defaultPort: defaultPort, store: ClusterStore(database: database),
             configuration: configuration, logger: logger)
@@ -30,7 +31,7 @@ public enum AccountsService {
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
                 serverName: nil),
-            services: [node.service],
+            services: [node.service, clock],
             logger: logger)
         do {
             try await app.runService()

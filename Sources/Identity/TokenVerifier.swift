@@ -47,6 +47,7 @@ public final class TokenVerifier: Sendable {
         guard claims.iss.value == issuer else {
             throw IdentityError(.wrongIssuer, "the token was not issued by this deployment")
         }
+        guard instant < claims.exp.value else { throw IdentityError(.expired, "the token has expired") }
         guard !claims.sub.value.isEmpty else { throw IdentityError(.invalidClaims, "the token names no subject") }
         let identity = VerifiedIdentity(userID: claims.sub.value, role: claims.role)
         remembered.withLock { memory in
@@ -75,7 +76,6 @@ public final class TokenVerifier: Sendable {
     private static func refusal(for error: JWTError) -> IdentityError {
         switch error.errorType {
         case .signatureVerificationFailed: IdentityError(.badSignature, "the token's signature does not hold")
-        case .claimVerificationFailure: IdentityError(.expired, "the token has expired")
         case .malformedToken: IdentityError(.malformedToken, "the token is not a signed JWT")
         default: IdentityError(.invalidClaims, "the token's claims cannot be read")
         }

@@ -11,6 +11,8 @@ struct EventController: Sendable {
     let feed: SeatChangeFeed
     let seatMaps: ViewCache<SeatMap>
     let listings: ViewCache<RenderedView>
+    /// The clock a hold's remaining seconds are counted by.
+    let now: @Sendable () -> Date
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/events") { request, _ in try await list(request) }
@@ -39,7 +41,7 @@ struct EventController: Sendable {
             return try await SeatMap.load(eventID: eventID, from: views)
         }
         guard let map else { throw APIError.notFound("no event \(eventID)") }
-        return Self.response(for: map.view(at: Date()), request: request)
+        return Self.response(for: map.view(at: now()), request: request)
     }
 
     /// 304 without a body when `If-None-Match` names the view, otherwise 200 with it; `no-cache` makes

@@ -16,21 +16,23 @@ public enum ReadAPIService {
         database.applicationName = "seatline-read-api"
         let views = PostgresClient(configuration: database, logger: logger)
         let feed = SeatChangeFeed(views: views, logger: logger)
-        let authenticator = try await RequestAuthenticator(configuration: configuration)
-        // The write DB only for this node's heartbeat: every read comes from the read DB.
+        // The write DB only for this node's heartbeat and the clock: every read comes from the read DB.
         var cluster = PostgresConfiguration(url: configuration.writeDatabaseURL)
         cluster.connectionCount = 1
         cluster.applicationName = "seatline-read-api"
         let clusterDatabase = PostgresClient(configuration: cluster, logger: logger)
+        let clock = try await DatabaseClock.synchronized(with: clusterDatabase, logger: logger)
+        let authenticator = try await RequestAuthenticator(configuration: configuration, now: { clock.now() })
         let node = try await ClusterNode.register(
             role: "read-api", defaultPort: defaultPort, store: ClusterStore(database: clusterDatabase),
             configuration: configuration, logger: logger)
         let app = Application(
-            router: buildReadRouter(views: views, feed: feed, authenticator: authenticator, logger: logger),
+            router: buildReadRouter(
+                views: views, feed: feed, authenticator: authenticator, now: { clock.now() }, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort ?? defaultPort),
                 serverName: nil),
-            services: [feed, node.service],
+            services: [feed, node.service, clock],
             logger: logger)
         do {
             try await app.runService()

@@ -1,3 +1,4 @@
+public import Foundation
 public import Hummingbird
 public import Identity
 
@@ -13,10 +14,12 @@ public struct RequestAuthenticator: Sendable {
         self.adminToken = Array(adminToken.utf8)
     }
 
-    /// A role's authenticator: the configured token keys and issuer, and `SEATLINE_ADMIN_TOKEN`.
-    public init(configuration: SeatlineConfiguration) async throws {
+    /// A role's authenticator: the configured token keys and issuer, and `SEATLINE_ADMIN_TOKEN`; token lifetimes
+    /// are judged by `now` (the database's clock, so that a process whose own clock is off judges them alike).
+    public init(configuration: SeatlineConfiguration, now: @escaping @Sendable () -> Date = Date.init) async throws {
         self.init(
-            verifier: await TokenVerifier(keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer),
+            verifier: await TokenVerifier(
+                keys: try configuration.tokenKeys(), issuer: configuration.tokenIssuer, now: now),
             adminToken: configuration.adminToken)
     }
 

@@ -18,6 +18,8 @@ final class BookingWorker: Sendable {
     private let store: BatchStore
     private let locks: SeatLocks
     private let batchSize: Int
+    /// The clock commands are decided by: deadlines, holds' ends.
+    private let now: @Sendable () -> Date
     private let logger: Logger
     private let stopping = Mutex(false)
     private let suspended = Mutex(false)
@@ -31,12 +33,13 @@ final class BookingWorker: Sendable {
 
     init(
         makeConsumer: @escaping @Sendable () throws -> KafkaConsumer, store: BatchStore, locks: SeatLocks,
-        batchSize: Int, logger: Logger
+        batchSize: Int, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.makeConsumer = makeConsumer
         self.store = store
         self.locks = locks
         self.batchSize = batchSize
+        self.now = now
         self.logger = logger
     }
 
@@ -127,8 +130,9 @@ final class BookingWorker: Sendable {
             do {
                 let result =
                     refusals < 2
-                    ? try await store.apply(commands, undecodable: unreadable)
-                    : try await store.applyIsolatingRefusals(commands, undecodable: unreadable) { command, error in
+                    ? try await store.apply(commands, undecodable: unreadable, now: now())
+                    : try await store.applyIsolatingRefusals(commands, undecodable: unreadable, now: now()) {
+                        command, error in
                         Self.undecodable(origins[command.commandID]!, error: error)
                     }
                 await locks.release(held)

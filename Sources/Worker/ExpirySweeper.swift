@@ -15,6 +15,7 @@ final class ExpirySweeper: Sendable {
     private let transactionLogRows: Int
     private let leader: @Sendable () -> BatchStore.LeaderFence?
     private let onFenced: @Sendable () async -> Void
+    private let now: @Sendable () -> Date
     private let logger: Logger
     private let stopping = Mutex(false)
     private let expired = Counter(label: "seatline_expiry_holds_expired_total")
@@ -24,8 +25,9 @@ final class ExpirySweeper: Sendable {
     init(
         store: BatchStore, interval: Duration, transactionLogRows: Int,
         leader: @escaping @Sendable () -> BatchStore.LeaderFence?, onFenced: @escaping @Sendable () async -> Void,
-        logger: Logger
+        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
+        self.now = now
         self.store = store
         self.interval = interval
         self.transactionLogRows = transactionLogRows
@@ -61,7 +63,7 @@ final class ExpirySweeper: Sendable {
     /// Expires every hold past its end now, a bounded slice per transaction, under `fence`.
     func sweep(fence: BatchStore.LeaderFence) async throws {
         while true {
-            let now = Date()
+            let now = now()
             let command = BookingCommand(commandID: UUID.random(), acceptedAt: now, deadline: now, action: .expireHolds)
             let result = try await store.applyRetryingConflicts(command, now: now, fence: fence)
             let count = result.expiredHolds

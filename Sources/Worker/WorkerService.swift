@@ -31,18 +31,19 @@ public enum WorkerService {
         logger[metadataKey: "node"] = "\(node.nodeID)"
 
         let store = BatchStore(database: database, nodeID: node.nodeID)
+        let clock = try await DatabaseClock.synchronized(with: database, logger: logger)
         let locks = SeatLocks(
             redis: redis, timeToLive: configuration.seatLockTimeToLive, maxWait: .seconds(1), logger: logger)
         let bookingWorker = BookingWorker(
             makeConsumer: { [logger, consumerConfiguration] in
                 try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
             },
-            store: store, locks: locks, batchSize: configuration.workerBatchSize, logger: logger)
+            store: store, locks: locks, batchSize: configuration.workerBatchSize, now: { clock.now() }, logger: logger)
         worker.withLock { $0 = bookingWorker }
         let sweeper = ExpirySweeper(
             store: store, interval: configuration.expiryInterval, transactionLogRows: configuration.transactionLogRows,
             leader: { node.leaderTerm.map { BatchStore.LeaderFence(nodeID: node.nodeID, term: $0) } },
-            onFenced: { await node.fenced() }, logger: logger)
+            onFenced: { await node.fenced() }, now: { clock.now() }, logger: logger)
 
         let router = Router()
         router.addSeatlineMiddleware(logger: logger)
@@ -56,7 +57,7 @@ public enum WorkerService {
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort ?? 8083)),
             services: [
-                node.service,
+                node.service, clock,
                 ManagedClient(run: { try await bookingWorker.run() }, shutdown: { bookingWorker.stop() }),
                 ManagedClient(run: { try await sweeper.run() }, shutdown: { sweeper.stop() }),
             ],

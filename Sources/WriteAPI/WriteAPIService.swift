@@ -20,10 +20,11 @@ public enum WriteAPIService {
         settings.holdDuration = configuration.holdDuration
         settings.maxHoldDuration = configuration.maxHoldDuration
         settings.requestTimeToLive = configuration.requestTimeToLive
-        let authenticator = try await RequestAuthenticator(configuration: configuration)
         var databaseConfiguration = PostgresConfiguration(url: configuration.writeDatabaseURL)
         databaseConfiguration.connectionCount = 4
         let database = PostgresClient(configuration: databaseConfiguration, logger: logger)
+        let clock = try await DatabaseClock.synchronized(with: database, logger: logger)
+        let authenticator = try await RequestAuthenticator(configuration: configuration, now: { clock.now() })
         let cluster = ClusterStore(database: database)
         let node = try await ClusterNode.register(
             role: "write-api", defaultPort: 8081, store: cluster, configuration: configuration, logger: logger)
@@ -38,14 +39,15 @@ public enum WriteAPIService {
                 .init("kafka") { await producer.isReachable(topic: topic, timeout: .seconds(1)) },
                 .init("postgres") { await database.isReachable() },
             ],
-            salesActive: { sales.isActive }, extraRoutes: { admin.register(on: $0) }, logger: logger)
+            salesActive: { sales.isActive }, now: { clock.now() }, extraRoutes: { admin.register(on: $0) },
+            logger: logger)
 
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort ?? 8081)),
             services: [
                 ManagedClient(run: { try await producer.run() }, shutdown: { await producer.shutdown() }),
-                node.service, ManagedClient(run: { try await sales.run() }, shutdown: { sales.stop() }),
+                node.service, ManagedClient(run: { try await sales.run() }, shutdown: { sales.stop() }), clock,
             ],
             logger: logger
         )

@@ -1,3 +1,4 @@
+public import Foundation
 public import Hummingbird
 public import Logging
 public import SeatlineRuntime
@@ -8,13 +9,15 @@ public import SeatlineRuntime
 public func buildWriteRouter(
     publisher: any CommandPublisher, authenticator: RequestAuthenticator, settings: WriteRoutes.Settings,
     checks: [OperationalRoutes.Check], salesActive: @escaping @Sendable () -> Bool = { true },
-    extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in }, logger: Logger
+    now: @escaping @Sendable () -> Date = Date.init, extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in },
+    logger: Logger
 ) -> Router<BasicRequestContext> {
     let router = Router()
     router.addSeatlineMiddleware(logger: logger)
     OperationalRoutes(checks: checks).register(on: router)
-    WriteRoutes(publisher: publisher, authenticator: authenticator, settings: settings, salesActive: salesActive)
-        .register(on: router)
+    WriteRoutes(
+        publisher: publisher, authenticator: authenticator, settings: settings, salesActive: salesActive, now: now
+    ).register(on: router)
     extraRoutes(router)
     return router
 }

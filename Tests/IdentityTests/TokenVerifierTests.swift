@@ -37,6 +37,21 @@ struct TokenVerifierTests {
         #expect(error?.code == .expired)
     }
 
+    /// Lifetimes are judged by the verifier's clock (a role passes the database's), never by this process's own: a
+    /// token issued two hours ago by a clock both sides share is valid to a verifier on that clock, and a fresh
+    /// token is expired to a verifier whose clock is two hours ahead.
+    @Test func expiryIsJudgedByTheVerifiersClockNotThisProcesss() async throws {
+        let past = Date().addingTimeInterval(-7200)
+        let issuedInThePast = try await issuer(keys, lifetime: .seconds(3600)).token(for: ann, now: past)
+        let behind = await TokenVerifier(keys: keys, issuer: "seatline", now: { past.addingTimeInterval(60) })
+        #expect(try await behind.verify(issuedInThePast) == ann)
+        let ahead = await TokenVerifier(keys: keys, issuer: "seatline", now: { Date().addingTimeInterval(7200) })
+        let error = await #expect(throws: IdentityError.self) {
+            try await ahead.verify(try await issuer(keys).token(for: ann))
+        }
+        #expect(error?.code == .expired)
+    }
+
     @Test func aTamperedPayloadBreaksTheSignature() async throws {
         let token = try await issuer(keys).token(for: ann)
         let parts = token.split(separator: ".").map(String.init)

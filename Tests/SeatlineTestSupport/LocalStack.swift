@@ -134,18 +134,29 @@ extension LocalStack {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Sends `signal` to `process` and to the processes it started (a launcher such as `faketime` runs the role as
+    /// its child and passes no signal on).
+    public static func signal(_ signal: Int32, to process: Process) {
+        let pid = process.processIdentifier
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, signal) }
+        kill(pid, signal)
+    }
+
     /// The kernel gave no free port.
     public struct PortUnavailable: Error {
         /// What the failing call set.
         public let errno: Int32
     }
 
-    /// Starts another `seatline ROLE` beside the stack's own, on a free port; the caller ends it.
-    public static func startExtra(_ role: String) throws -> Process {
-        let port = try freePort()
+    /// Starts another `seatline ROLE` beside the stack's own, on `port` (a free one if nil), run by `launcher` (a
+    /// command and its arguments, such as `faketime -f -2h`) if one is given; the caller ends it.
+    public static func startExtra(_ role: String, port: Int? = nil, under launcher: [String] = []) throws -> Process {
+        let port = try port ?? freePort()
         let process = Process()
-        process.executableURL = seatlineBinary
-        process.arguments = [role]
+        let command = launcher + [seatlineBinary.path, role]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = repository
         var environment = ProcessInfo.processInfo.environment
         environment["SEATLINE_HTTP_PORT"] = String(port)
