@@ -10,7 +10,8 @@ import Testing
 
 /// Bookings through the gateway while processes die: at seeded random moments one of write-api,
 /// worker, sync, read-api or Redis is killed with SIGKILL and started again, a second worker is
-/// frozen with SIGSTOP past its lock TTL, or the broker is frozen past write-api's delivery timeout. Then everything is healed and the outcome is checked
+/// frozen with SIGSTOP past its lock TTL, the broker past write-api's delivery timeout, or Redis past the workers'
+/// command timeout. Then everything is healed and the outcome is checked
 /// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the least length: the run goes on until
 /// it has injected `minimumFaults` too, since each restart takes longer on a busy machine (up to twice the
 /// length). `SEATLINE_FAULT_SEED` replays a run.
@@ -88,16 +89,19 @@ import Testing
         var thaws: [Task<Void, any Error>] = []
         while ContinuousClock.now < deadline || (faults.count < minimumFaults && ContinuousClock.now < latest) {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
-            let freezable = ["freeze-worker", "freeze-broker"].filter { (thawed[$0] ?? .now) <= .now }
+            let freezable = ["freeze-worker", "freeze-broker", "freeze-redis"].filter { (thawed[$0] ?? .now) <= .now }
             let choices = ["write-api", "worker", "sync", "read-api", "redis"] + freezable
             let fault = choices.randomElement(using: &random)!
-            // The worker: past the 5 s lock TTL and the 6 s group session, so its locks expire and the group moves
-            // on. The broker: past write-api's 5 s delivery timeout, so commands it took are answered as unknown.
-            // The other faults go on meanwhile.
-            if let pid = fault == "freeze-worker"
-                ? extraWorker.processIdentifier
-                : fault == "freeze-broker" ? LocalStack.pid(of: "kafka") : nil
-            {
+            // Each for 7 s, while the other faults go on. The worker: past the 5 s lock TTL and the 6 s group session,
+            // so its locks expire and the group moves on. The broker: past write-api's 5 s delivery timeout, so
+            // commands it took are answered as unknown. Redis: past the workers' 2 s command timeout, as a cut link
+            // looks to them, so they decide without locks (the write DB's fenced writes still judge) and the locks
+            // held when it froze run out.
+            let frozen: [String: pid_t?] = [
+                "freeze-worker": extraWorker.processIdentifier, "freeze-broker": LocalStack.pid(of: "kafka"),
+                "freeze-redis": LocalStack.pid(of: "redis"),
+            ]
+            if let pid = frozen[fault] ?? nil {
                 kill(pid, SIGSTOP)
                 thawed[fault] = ContinuousClock.now + .seconds(7)
                 thaws.append(
