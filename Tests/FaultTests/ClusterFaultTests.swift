@@ -154,6 +154,61 @@ import Testing
         #expect(releases.allSatisfy { $0 == 1 })
     }
 
+    /// Split brain by a partition: what the other workers send to the leader is dropped (iptables on its port), but
+    /// it still reaches PostgreSQL, so its heartbeats stay fresh and it goes on believing it leads. A lower node
+    /// revived meanwhile calls an election that nobody above it answers, and the next highest wins a new term: two
+    /// nodes believe they lead. The deposed one's sweeps run under a term that is over, so the term fence refuses
+    /// them; every hold that runs out during the partition is released once.
+    @Test func aLeaderCutOffFromTheOtherWorkersIsFencedByTheTerm() async throws {
+        let workers = try await settledCluster()
+        let leader = workers[workers.count - 1]
+        let next = workers[workers.count - 2]
+        let fencedBefore = try await fencedSweeps(of: leader)
+        let termBefore = try await elections().first?.term ?? 0
+
+        let event = LocalStack.uniqueName("partition")
+        try await post(
+            "/api/admin/events", #"{"event_id":"\#(event)","name":"Cut","date":"2027-01-01","total_seats":4}"#)
+        var holds: [String] = []
+        for seat in 1...4 {
+            let token = try await LocalStack.token(for: "partitioned-\(seat)")
+            holds.append(
+                try await bookingID(
+                    post("/api/holds", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#, bearer: "Bearer \(token)")))
+        }
+        for id in holds { _ = try await finalStatus(of: id, in: ["HELD"]) }
+
+        let cut = try LoopbackCut.cut(droppingWhatIsSentTo: leader.port)
+        var healed = false
+        defer { if !healed { try? cut.heal() } }
+        let _: Node = try await call(.POST, "/api/admin/nodes/\(workers[0].id)/kill")
+        let _: Node = try await call(.POST, "/api/admin/nodes/\(workers[0].id)/revive")
+        _ = try await eventually(
+            "node \(next.id) elected while node \(leader.id) is cut off", within: electionBound
+        ) {
+            try await elections().first { $0.term > termBefore && $0.newLeaderId == next.id }
+        }
+        // The 8-second holds run out during the partition.
+        for id in holds { #expect(try await finalStatus(of: id, in: ["EXPIRED"]) == "EXPIRED") }
+        try cut.heal()
+        healed = true
+
+        _ = try await settledCluster()
+        print(
+            "partition: node \(leader.id)'s sweeps refused by the term fence: \(try await fencedSweeps(of: leader) - fencedBefore)"
+        )
+        let releases = try await LocalStack.withWriteDatabase { database in
+            try await database.query(
+                """
+                SELECT payload->>'bookingID', count(*) FROM journal
+                WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
+                """
+            ).map { try $0.decode(Int.self, at: 1) }
+        }
+        #expect(releases.count == holds.count)
+        #expect(releases.allSatisfy { $0 == 1 })
+    }
+
     /// Bookings from several clients while a worker is killed and revived twice: its partitions move to the others,
     /// and every accepted booking ends once.
     @Test func killingAWorkerUnderBookingLoadLosesAndDoublesNothing() async throws {

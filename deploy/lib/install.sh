@@ -5,7 +5,7 @@
 apt_packages=(
     postgresql postgresql-contrib redis-server redis-tools nginx gettext-base
     libpq-dev libhiredis-dev pkg-config zlib1g-dev curl jq wrk
-    dpkg-dev build-essential python3-venv docker-compose faketime
+    dpkg-dev build-essential python3-venv docker-compose faketime iptables
 )
 
 install_apt_packages() {
