@@ -11,7 +11,7 @@ import Testing
 /// Bookings through the gateway while processes die: at seeded random moments one of write-api,
 /// worker, sync, read-api or Redis is killed with SIGKILL and started again, a second worker is
 /// frozen with SIGSTOP past its lock TTL, the broker past write-api's delivery timeout, or Redis past the workers'
-/// command timeout. Then everything is healed and the outcome is checked
+/// command timeout, or what is sent to the broker or to Redis is dropped for a while (iptables on loopback). Then everything is healed and the outcome is checked
 /// against the contract. `SEATLINE_FAULT_SECONDS` (default 30) sets the least length: the run goes on until
 /// it has injected `minimumFaults` too, since each restart takes longer on a busy machine (up to twice the
 /// length). `SEATLINE_FAULT_SEED` replays a run.
@@ -87,11 +87,33 @@ import Testing
         var faults: [String] = []
         var thawed: [String: ContinuousClock.Instant] = [:]
         var thaws: [Task<Void, any Error>] = []
+        // Each healed 7 s after it was made, apart from this loop (which may wait on a restart behind the cut), and
+        // all of them again on the way out, also when the test throws.
+        var cuts: [LoopbackCut] = []
+        defer { for cut in cuts { try? cut.heal() } }
+        let cuttable = [
+            "cut-broker": Self.port(of: "SEATLINE_KAFKA_BROKERS"), "cut-redis": Self.port(of: "SEATLINE_REDIS_URL"),
+        ].compactMapValues { $0 }
         while ContinuousClock.now < deadline || (faults.count < minimumFaults && ContinuousClock.now < latest) {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
-            let freezable = ["freeze-worker", "freeze-broker", "freeze-redis"].filter { (thawed[$0] ?? .now) <= .now }
-            let choices = ["write-api", "worker", "sync", "read-api", "redis"] + freezable
+            let passing = ["freeze-worker", "freeze-broker", "freeze-redis"] + cuttable.keys.sorted()
+            let choices =
+                ["write-api", "worker", "sync", "read-api", "redis"] + passing.filter { (thawed[$0] ?? .now) <= .now }
             let fault = choices.randomElement(using: &random)!
+            // What every worker and write-api send to the broker, or the workers to Redis, dropped for 7 s: a cut
+            // link rather than a stopped server, so sends go unanswered (unknown outcomes) and lock calls time out.
+            if let port = cuttable[fault] {
+                let cut = try LoopbackCut.cut(droppingWhatIsSentTo: port)
+                cuts.append(cut)
+                thawed[fault] = ContinuousClock.now + .seconds(7)
+                thaws.append(
+                    Task {
+                        try await Task.sleep(for: .seconds(7))
+                        try cut.heal()
+                    })
+                faults.append(fault)
+                continue
+            }
             // Each for 7 s, while the other faults go on. The worker: past the 5 s lock TTL and the 6 s group session,
             // so its locks expire and the group moves on. The broker: past write-api's 5 s delivery timeout, so
             // commands it took are answered as unknown. Redis: past the workers' 2 s command timeout, as a cut link
@@ -119,6 +141,7 @@ import Testing
         outcome.stopped.withLock { $0 = true }
         try await clients.value
         for thaw in thaws { try await thaw.value }
+        cuts = []
         kill(extraWorker.processIdentifier, SIGKILL)
         for name in ["redis", "write-api", "worker", "sync", "read-api"] { try await LocalStack.stack("start", name) }
 
@@ -237,6 +260,11 @@ import Testing
         return (
             Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
         )
+    }
+
+    /// The port of the `host:port` or URL in the environment variable `name`.
+    static func port(of name: String) -> Int? {
+        environment[name].flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
     }
 
     /// A request's outcome as the client knows it.

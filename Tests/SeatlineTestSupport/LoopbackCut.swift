@@ -27,10 +27,14 @@ public struct LoopbackCut: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.iptables)
         process.arguments = [action] + rule
+        let errors = Pipe()
+        process.standardError = errors
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw LocalStack.CommandFailed(command: "iptables \(action) \(rule.joined(separator: " "))", output: "")
+            throw LocalStack.CommandFailed(
+                command: "iptables \(action) \(rule.joined(separator: " "))",
+                output: String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
     }
 }
