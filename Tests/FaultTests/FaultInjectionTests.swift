@@ -98,14 +98,15 @@ import Testing
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...700, using: &random)))
             let passing = ["freeze-worker", "freeze-broker", "freeze-redis"] + cuttable.keys.sorted()
             let choices =
-                ["write-api", "worker", "sync", "read-api", "redis"] + passing.filter { (thawed[$0] ?? .now) <= .now }
+                ["write-api", "worker", "sync", "read-api", "redis"]
+                + passing.filter { (thawed[Self.target(of: $0)] ?? .now) <= .now }
             let fault = choices.randomElement(using: &random)!
             // What every worker and write-api send to the broker, or the workers to Redis, dropped for 7 s: a cut
             // link rather than a stopped server, so sends go unanswered (unknown outcomes) and lock calls time out.
             if let port = cuttable[fault] {
                 let cut = try LoopbackCut.cut(droppingWhatIsSentTo: port)
                 cuts.append(cut)
-                thawed[fault] = ContinuousClock.now + .seconds(7)
+                thawed[Self.target(of: fault)] = ContinuousClock.now + .seconds(14)
                 thaws.append(
                     Task {
                         try await Task.sleep(for: .seconds(7))
@@ -125,7 +126,7 @@ import Testing
             ]
             if let pid = frozen[fault] ?? nil {
                 kill(pid, SIGSTOP)
-                thawed[fault] = ContinuousClock.now + .seconds(7)
+                thawed[Self.target(of: fault)] = ContinuousClock.now + .seconds(14)
                 thaws.append(
                     Task {
                         try await Task.sleep(for: .seconds(7))
@@ -260,6 +261,12 @@ import Testing
         return (
             Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
         )
+    }
+
+    /// What a passing fault (a freeze or a cut, 7 s each) strikes: one of them at a time per target, with as long
+    /// again between them, so that the broker, say, is out at most half the run and the load goes on.
+    static func target(of fault: String) -> String {
+        String(fault.split(separator: "-").last ?? "")
     }
 
     /// The port of the `host:port` or URL in the environment variable `name`.
