@@ -10,7 +10,9 @@ import Testing
 /// Only accounts and read-api run under libfaketime: in a process that talks to Kafka, librdkafka's C11
 /// `cnd_timedwait` takes an absolute wall-clock deadline from the faked clock and hands it to glibc, which libfaketime
 /// does not intercept, so its threads spin (behind) or sleep for the offset (ahead). write-api and the workers are
-/// given the same `DatabaseClock` (`WriteAPIService`, `WorkerService`) as the `now` their decisions take.
+/// given the same `DatabaseClock` (`WriteAPIService`, `WorkerService`) as the `now` their decisions take. The skewed
+/// processes are ended with SIGKILL: under libfaketime their graceful shutdown waits on faked deadlines and does not
+/// end.
 extension ClusterFaultTests {
     /// The hold length of the stack under test.
     var holdSeconds: Double { Double(ProcessInfo.processInfo.environment["SEATLINE_HOLD_SECONDS"] ?? "") ?? 600 }
@@ -20,7 +22,7 @@ extension ClusterFaultTests {
     @Test func tokensFromAnAccountsServiceWhoseClockIsBehindAreValid() async throws {
         let port = try LocalStack.freePort()
         let accounts = try LocalStack.startExtra("accounts", port: port, under: try Self.faketime("-2h"))
-        defer { LocalStack.signal(SIGTERM, to: accounts) }
+        defer { LocalStack.signal(SIGKILL, to: accounts) }
         let url = "http://127.0.0.1:\(port)"
         _ = try await eventually("the skewed accounts service ready", within: 30) {
             try? await send(.GET, url + "/readyz", absolute: true).status == 200 ? true : nil
@@ -52,7 +54,7 @@ extension ClusterFaultTests {
 
         let port = try LocalStack.freePort()
         let readAPI = try LocalStack.startExtra("read-api", port: port, under: try Self.faketime("+10m"))
-        defer { LocalStack.signal(SIGTERM, to: readAPI) }
+        defer { LocalStack.signal(SIGKILL, to: readAPI) }
         let url = "http://127.0.0.1:\(port)"
         let remaining = try await eventually("the skewed read-api's seat map", within: 30) {
             try? await holdSecondsRemaining(on: url + "/api/events/\(event)", bearer: token)

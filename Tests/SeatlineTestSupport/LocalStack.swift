@@ -138,7 +138,11 @@ extension LocalStack {
     /// its child and passes no signal on).
     public static func signal(_ signal: Int32, to process: Process) {
         let pid = process.processIdentifier
-        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        // Read to the end, not by its size: procfs reports 0 bytes for it.
+        let children =
+            FileHandle(forReadingAtPath: "/proc/\(pid)/task/\(pid)/children").map {
+                String(decoding: $0.readDataToEndOfFile(), as: UTF8.self)
+            } ?? ""
         for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, signal) }
         kill(pid, signal)
     }
