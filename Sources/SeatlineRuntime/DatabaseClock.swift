@@ -31,9 +31,6 @@ public final class DatabaseClock: Service, Sendable {
         Date().addingTimeInterval(Double(offset.load(ordering: .relaxed)) / 1_000_000)
     }
 
-    /// How far this process's clock is behind the database's (negative: ahead).
-    public var skew: Duration { .microseconds(offset.load(ordering: .relaxed)) }
-
     /// Measures the offset once; throws when the database does not answer.
     public func synchronize() async throws {
         let sent = Date()

@@ -168,15 +168,15 @@ public struct WriteRoutes: Sendable {
             accepted.increment()
         } catch let failure where failure.outcomeUnknown {
             outcomeUnknown.increment()
+            let bookingID = booking?.uuidString.lowercased()
             let settle =
-                booking.map {
-                    "Read GET /api/bookings/\($0.uuidString.lowercased()), or retry with the same Idempotency-Key: "
-                        + "it takes effect at most once."
+                bookingID.map {
+                    "Read GET /api/bookings/\($0), or retry with the same Idempotency-Key: it takes effect at most once."
                 } ?? "Check before sending it again."
             throw APIError(
                 .serviceUnavailable, code: "outcome_unknown",
                 message: "The booking queue did not confirm the request in time; it may still take effect. \(settle)",
-                headers: [.retryAfter: "2"], bookingID: booking?.uuidString.lowercased())
+                headers: [.retryAfter: "2"], bookingID: bookingID)
         } catch {
             unavailable.increment()
             throw APIError.unavailable(

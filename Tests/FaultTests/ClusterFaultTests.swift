@@ -104,17 +104,7 @@ import Testing
         let pid = try #require(LocalStack.pid(of: process))
         let fencedBefore = try await fencedSweeps(of: leader)
 
-        let event = LocalStack.uniqueName("split-brain")
-        try await post(
-            "/api/admin/events", #"{"event_id":"\#(event)","name":"Split","date":"2027-01-01","total_seats":6}"#)
-        var holds: [String] = []
-        for seat in 1...6 {
-            let token = try await LocalStack.token(for: "sleeper-\(seat)")
-            holds.append(
-                try await bookingID(
-                    post("/api/holds", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#, bearer: "Bearer \(token)")))
-        }
-        for id in holds { _ = try await finalStatus(of: id, in: ["HELD"]) }
+        let (event, holds) = try await heldSeats(6, event: "split-brain", holders: "sleeper")
 
         kill(pid, SIGSTOP)
         var resumed = false
@@ -142,14 +132,7 @@ import Testing
         }
         #expect(releasesLogged.count == holds.count)
         #expect(releasesLogged.allSatisfy { $0.nodeId != leader.id })
-        let releases = try await LocalStack.withWriteDatabase { database in
-            try await database.query(
-                """
-                SELECT payload->>'bookingID', count(*) FROM journal
-                WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
-                """
-            ).map { try $0.decode(Int.self, at: 1) }
-        }
+        let releases = try await releaseCounts(in: event)
         #expect(releases.count == holds.count)
         #expect(releases.allSatisfy { $0 == 1 })
     }
@@ -166,17 +149,7 @@ import Testing
         let fencedBefore = try await fencedSweeps(of: leader)
         let termBefore = try await elections().first?.term ?? 0
 
-        let event = LocalStack.uniqueName("partition")
-        try await post(
-            "/api/admin/events", #"{"event_id":"\#(event)","name":"Cut","date":"2027-01-01","total_seats":4}"#)
-        var holds: [String] = []
-        for seat in 1...4 {
-            let token = try await LocalStack.token(for: "partitioned-\(seat)")
-            holds.append(
-                try await bookingID(
-                    post("/api/holds", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#, bearer: "Bearer \(token)")))
-        }
-        for id in holds { _ = try await finalStatus(of: id, in: ["HELD"]) }
+        let (event, holds) = try await heldSeats(4, event: "partition", holders: "partitioned")
 
         let cut = try LoopbackCut.cut(droppingWhatIsSentTo: leader.port)
         var healed = false
@@ -197,14 +170,7 @@ import Testing
         print(
             "partition: node \(leader.id)'s sweeps refused by the term fence: \(try await fencedSweeps(of: leader) - fencedBefore)"
         )
-        let releases = try await LocalStack.withWriteDatabase { database in
-            try await database.query(
-                """
-                SELECT payload->>'bookingID', count(*) FROM journal
-                WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
-                """
-            ).map { try $0.decode(Int.self, at: 1) }
-        }
+        let releases = try await releaseCounts(in: event)
         #expect(releases.count == holds.count)
         #expect(releases.allSatisfy { $0 == 1 })
     }
@@ -337,6 +303,35 @@ import Testing
     }
 
     func nodes() async throws -> [Node] { try await call(.GET, "/api/admin/nodes") }
+
+    /// A new event of `count` seats, each held by a user of its own named after `holders`; returns once all are HELD.
+    func heldSeats(_ count: Int, event name: String, holders: String) async throws -> (String, [String]) {
+        let event = LocalStack.uniqueName(name)
+        try await post(
+            "/api/admin/events",
+            #"{"event_id":"\#(event)","name":"Holds","date":"2027-01-01","total_seats":\#(count)}"#)
+        var holds: [String] = []
+        for seat in 1...count {
+            let token = try await LocalStack.token(for: "\(holders)-\(seat)")
+            holds.append(
+                try await bookingID(
+                    post("/api/holds", #"{"eventId":"\#(event)","seatId":"\#(seat)"}"#, bearer: "Bearer \(token)")))
+        }
+        for id in holds { _ = try await finalStatus(of: id, in: ["HELD"]) }
+        return (event, holds)
+    }
+
+    /// How often the journal of `event` released each booking's seats, one count per booking released.
+    func releaseCounts(in event: String) async throws -> [Int] {
+        try await LocalStack.withWriteDatabase { database in
+            try await database.query(
+                """
+                SELECT payload->>'bookingID', count(*) FROM journal
+                WHERE stream_id = \(event) AND entry_type = 'SeatReleased' GROUP BY 1
+                """
+            ).map { try $0.decode(Int.self, at: 1) }
+        }
+    }
 
     func elections() async throws -> [Election] { try await call(.GET, "/api/admin/elections/history?limit=5") }
 
