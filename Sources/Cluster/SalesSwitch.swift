@@ -1,13 +1,16 @@
 public import Logging
+import Metrics
 import Synchronization
 
 /// Whether sales are on, as every write-api sees it: kept in the write DB so it survives restarts and is the same
-/// everywhere, read again every `refreshInterval` and at once by the write-api that turned it.
+/// everywhere, read again every `refreshInterval` and at once by the write-api that turned it. Published as
+/// `seatline_sales_active` (1 on, 0 paused), which is how a dashboard opening learns the state.
 public final class SalesSwitch: Sendable {
     private let store: ClusterStore
     private let refreshInterval: Duration
     private let logger: Logger
     private let active = Atomic(true)
+    private let published = Gauge(label: "seatline_sales_active")
     private let stopping = Atomic(false)
 
     /// A switch read from `store`; on until the first read says otherwise.
@@ -23,7 +26,7 @@ public final class SalesSwitch: Sendable {
     /// Turns sales on or off everywhere.
     public func set(active: Bool) async throws {
         try await store.setSalesActive(active)
-        self.active.store(active, ordering: .relaxed)
+        follow(active)
         logger.notice("sales \(active ? "resumed" : "paused") by an admin")
     }
 
@@ -31,12 +34,17 @@ public final class SalesSwitch: Sendable {
     public func run() async throws {
         while !stopping.load(ordering: .relaxed), !Task.isCancelled {
             do {
-                active.store(try await store.salesActive(), ordering: .relaxed)
+                follow(try await store.salesActive())
             } catch {
                 logger.warning("cannot read the sales switch; keeping the last state", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: refreshInterval)
         }
+    }
+
+    private func follow(_ active: Bool) {
+        self.active.store(active, ordering: .relaxed)
+        published.record(active ? 1 : 0)
     }
 
     /// Asks `run()` to return.

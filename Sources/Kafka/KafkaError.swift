@@ -20,6 +20,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let pollFailed = Code("pollFailed")
         /// Committing consumed offsets failed.
         public static let commitFailed = Code("commitFailed")
+        /// A consumer group's committed offsets or a partition's end could not be read.
+        public static let offsetsUnavailable = Code("offsetsUnavailable")
         /// The client was shut down or closed.
         public static let closed = Code("closed")
 

@@ -176,16 +176,7 @@ public final class KafkaProducer: Sendable {
     }
 
     private static func hasMetadata(on client: RdKafkaClient, topic: String, timeout: Duration) -> Bool {
-        guard let topicHandle = rd_kafka_topic_new(client.handle, topic, nil) else { return false }
-        defer { rd_kafka_topic_destroy(topicHandle) }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let error = rd_kafka_metadata(client.handle, 0, topicHandle, &metadata, timeout.rdKafkaMilliseconds)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return false }
-        defer { rd_kafka_metadata_destroy(metadata) }
-        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-        return topics.contains { entry in
-            entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.partition_cnt > 0 && String(cString: entry.topic) == topic
-        }
+        (try? client.partitionCount(of: topic, timeout: timeout)).map { $0 > 0 } ?? false
     }
 
     private func startPollLoop(_ action: ProducerStateMachine.LoopAction) {

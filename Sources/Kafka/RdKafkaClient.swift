@@ -72,6 +72,27 @@ final class RdKafkaClient: @unchecked Sendable {
         return KafkaError(code, rdKafkaCode: error.rawValue, message: "fatal client error: \(Self.string(errorText))")
     }
 
+    /// How many partitions `topic` has, asking a broker; blocks up to `timeout`, so never call it on the pool.
+    func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int32 {
+        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+            throw KafkaError(.configuration, message: "cannot name the topic \(topic)")
+        }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 0, topicHandle, &metadata, timeout.rdKafkaMilliseconds)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError(rdKafka: error, fallback: .brokerUnreachable, context: "reading the metadata of \(topic)")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else { return 0 }
+        guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                rdKafka: entry.err, fallback: .brokerUnreachable, context: "reading the metadata of \(topic)")
+        }
+        return entry.partition_cnt
+    }
+
     static func string(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -14,6 +14,10 @@ public enum WriteAPIService {
         producerConfiguration.deliveryTimeout = configuration.kafkaDeliveryTimeout
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let topic = configuration.kafkaTopic
+        let backlog = CommandBacklog(
+            lag: try KafkaGroupLag(
+                bootstrapServers: configuration.kafkaBrokers, groupID: configuration.kafkaGroup, logger: logger),
+            topic: topic, logger: logger)
 
         var settings = WriteRoutes.Settings()
         settings.limits = configuration.requestLimits
@@ -48,6 +52,7 @@ public enum WriteAPIService {
             services: [
                 ManagedClient(run: { try await producer.run() }, shutdown: { await producer.shutdown() }),
                 node.service, ManagedClient(run: { try await sales.run() }, shutdown: { sales.stop() }), clock,
+                backlog,
             ],
             logger: logger
         )

@@ -18,6 +18,26 @@ import Testing
         }
     }
 
+    @Test func eachRolesMetricsAreForAdministratorsOnly() async throws {
+        let admin = ("Authorization", "Bearer \(gateway.adminToken)")
+        for role in ["write-api", "read-api", "worker", "sync", "accounts"] {
+            let metrics = try await gateway.send(.GET, "/metrics/\(role)", headers: [admin])
+            #expect(metrics.status == .ok, "\(role)")
+            #expect(metrics.headers.first(name: "Content-Type")?.hasPrefix("text/plain") == true, "\(role)")
+            #expect(String(decoding: metrics.body, as: UTF8.self).contains("\n# TYPE "), "\(role)")
+            try GatewayErrorTests.expectError(
+                try await gateway.send(.GET, "/metrics/\(role)"), .unauthorized, code: "unauthorized")
+            try GatewayErrorTests.expectError(
+                try await gateway.send(.GET, "/metrics/\(role)", headers: [try await gateway.authorization("peeker")]),
+                .forbidden, code: "forbidden")
+        }
+        let writeAPI = try await gateway.send(.GET, "/metrics/write-api", headers: [admin])
+        let page = String(decoding: writeAPI.body, as: UTF8.self)
+        for name in ["seatline_commands_undecided", "seatline_sales_active", "seatline_write_commands_accepted_total"] {
+            #expect(page.contains("\n\(name) "), "write-api's metrics lack \(name)")
+        }
+    }
+
     @Test func unknownPathsAndIDsAnswer404JSON() async throws {
         let path = try await gateway.send(.GET, "/no/such/thing")
         #expect(path.status == .notFound)

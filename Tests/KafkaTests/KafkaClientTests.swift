@@ -120,6 +120,30 @@ struct KafkaClientTests {
         #expect(Set(kept).union(joined.assigned) == Set(initial.assigned))
     }
 
+    @Test("a group's lag, read from outside it, counts what the group has not committed and moves no partition")
+    func groupLagFromOutside() async throws {
+        let topic = try await KafkaTestEnvironment.createTopic(partitions: 3)
+        let group = LocalStack.uniqueName("group")
+        let values = (0..<3).flatMap { key in (0..<4).map { "key-\(key)/\($0)" } }
+        try await send(values, to: topic)
+        let lag = try KafkaGroupLag(
+            bootstrapServers: KafkaTestEnvironment.brokers, groupID: group, logger: .init(label: "lag"))
+        #expect(try await lag.messagesBehind(on: topic, timeout: .seconds(5)) == 12)
+
+        let member = try KafkaTestEnvironment.makeConsumer(group: group, topic: topic)
+        let messages = try await KafkaTestEnvironment.pollMessages(from: member, count: values.count)
+        let firstPartition = try #require(messages.first).partition
+        try await member.commit(messages.filter { $0.partition == firstPartition })
+        #expect(try await lag.messagesBehind(on: topic, timeout: .seconds(5)) == 8)
+        try await member.commit(messages)
+        #expect(try await lag.messagesBehind(on: topic, timeout: .seconds(5)) == 0)
+
+        // Had the reader joined, the member would have lost partitions to it.
+        let events = try await member.poll(maxCount: 100, maxWait: .seconds(2))
+        await member.close()
+        #expect(!events.contains { $0.isRevoked })
+    }
+
     private func send(_ values: [String], to topic: String) async throws {
         try await KafkaTestEnvironment.withProducer { producer in
             for value in values {

@@ -6,6 +6,7 @@ sales paused from the page (the person's next hold is refused with a retry) and 
 
 import json
 import os
+import re
 import sys
 import time
 import urllib.request
@@ -116,6 +117,10 @@ def run_dashboard(dashboard, person, event_id: str) -> None:
     expect(leader_row).to_have_count(1, timeout=30_000)
     leader = leader_row.get_attribute("data-node")
     expect(leader_row).to_contain_text("leader")
+    # The switch and the waiting commands come from write-api's metrics.
+    expect(dashboard.locator("#sales-state")).to_have_text("Sales are on.", timeout=10_000)
+    expect(dashboard.locator("#undecided")).to_have_text(
+        re.compile(r"^\d+ accepted commands wait for a decision$"), timeout=10_000)
 
     dashboard.locator("#event-choice").select_option(event_id)
     expect(dashboard.locator('#seat-map rect[data-seat="A1-3"]')).to_have_attribute(
@@ -135,6 +140,10 @@ def run_dashboard(dashboard, person, event_id: str) -> None:
     # Paused from the page: the person's next hold is refused with the reason and a retry, which works once resumed.
     dashboard.get_by_role("button", name="Pause sales").click()
     expect(dashboard.locator("#sales-state")).to_contain_text("paused")
+    # A dashboard opened now learns that sales are paused.
+    dashboard.reload()
+    expect(dashboard.locator("#sales-state")).to_contain_text("paused", timeout=10_000)
+    dashboard.locator("#event-choice").select_option(event_id)
     person.locator('rect[data-seat="B2-1"]').click()
     person.get_by_role("button", name="Hold selected seats").click()
     expect(person.locator("#notice")).to_contain_text("cannot take this right now", timeout=10_000)
@@ -144,6 +153,10 @@ def run_dashboard(dashboard, person, event_id: str) -> None:
     expect(person.locator("#hold-status")).to_contain_text("HELD: B2-1", timeout=20_000)
     expect(dashboard.locator('#seat-map rect[data-seat="B2-1"]')).to_have_attribute(
         "data-status", "held", timeout=20_000)
+    # The hold was accepted while the dashboard watched: its accepted line rose above zero.
+    dashboard.wait_for_function(
+        """() => document.querySelector("#sparkline .accepted").getAttribute("points").split(" ")
+                   .some((point) => Number(point.split(",")[1]) < 58)""", timeout=10_000)
 
     # Revived, the highest node takes the lead back: the cluster is left as it was found.
     dashboard.get_by_role("button", name=f"Revive node {leader}").click()

@@ -1,14 +1,15 @@
 // The public API as the pages call it: JSON bodies both ways, and every refusal an Error that carries the API's
 // message, its status and its Retry-After, so a page can say what went wrong and when to try again.
 
-/** Sends a request through the gateway; resolves to the parsed body, or null for an empty one. */
+/** Sends a request through the gateway; resolves to the parsed JSON body, the text of any other, or null for none. */
 export async function request(method, path, { body, token } = {}) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  const isJSON = response.headers.get("Content-Type")?.startsWith("application/json");
+  const data = !text ? null : isJSON ? JSON.parse(text) : text;
   if (response.ok) return data;
   const error = new Error(data?.error ?? `${response.status} ${response.statusText}`);
   error.status = response.status;

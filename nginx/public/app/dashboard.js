@@ -1,7 +1,8 @@
 // The admin dashboard: the cluster's nodes with kill and revive, the leader, elections step by step as the admin
-// stream brings them, the election history, the transaction log, a chosen event's live seat map, booking decisions
-// per second, and the sales switch. The admin stream needs the Authorization header, which EventSource cannot send,
-// so it is read with fetch and parsed here, resuming with Last-Event-ID after a break.
+// stream brings them, the election history, the transaction log, a chosen event's live seat map, commands accepted
+// and decided per second with those still waiting for a decision, and the sales switch. The admin stream needs the
+// Authorization header, which EventSource cannot send, so it is read with fetch and parsed here, resuming with
+// Last-Event-ID after a break. Accepted commands, the waiting ones and the switch come from write-api's metrics.
 
 import { attempt as attemptShowing, notify, request } from "./api.js";
 import { SeatMap, followSeats } from "./seat-map.js";
@@ -10,12 +11,15 @@ const $ = (selector) => document.querySelector(selector);
 const decisionTypes = new Set(["BUY", "HOLD", "CONFIRM", "RELEASE", "REJECT"]);
 const logRows = 50;
 const sparklineSeconds = 60;
+const metricsInterval = 2000;
 
 const state = {
   token: sessionStorage.getItem("seatline.admin-token"),
   nodes: new Map(),
   streamController: null,
   decisions: new Map(),
+  accepted: new Map(),
+  lastAccepted: null,
   seatMap: null,
   seatStream: null,
 };
@@ -71,6 +75,7 @@ async function open() {
   $("#event-choice").replaceChildren(new Option("choose an event", ""),
     ...events.map((event) => new Option(`${event.name} (${event.event_id})`, event.event_id)));
   followAdminStream();
+  followMetrics();
 }
 
 function signOut(message) {
@@ -211,29 +216,90 @@ async function followAdminStream() {
   }
 }
 
-// MARK: decisions per second
+// MARK: accepted and decided per second
 
-/** Redraws the sparkline of the last minute's decisions, by the second they were logged in. */
+/** The last minute of `perSecond`, oldest first, with seconds older than that forgotten. */
+function lastMinute(perSecond, now) {
+  for (const second of perSecond.keys()) if (second < now - sparklineSeconds) perSecond.delete(second);
+  const counts = [];
+  for (let second = now - sparklineSeconds; second < now; second++) counts.push(perSecond.get(second) ?? 0);
+  return counts;
+}
+
+/** Redraws the sparkline of the last minute's accepted commands and decisions (by the second they were logged in). */
 function drawThroughput() {
   const now = Math.floor(Date.now() / 1000);
-  const counts = [];
-  for (let second = now - sparklineSeconds; second < now; second++) counts.push(state.decisions.get(second) ?? 0);
-  for (const second of state.decisions.keys()) if (second < now - sparklineSeconds) state.decisions.delete(second);
-  const highest = Math.max(1, ...counts);
-  const points = counts.map((count, index) => `${index * 6},${58 - (count / highest) * 54}`).join(" ");
-  $("#sparkline polyline").setAttribute("points", points);
-  $("#throughput-now").textContent = `${counts[counts.length - 1]} decisions in the last second, at most ${highest} in the last minute`;
+  const decided = lastMinute(state.decisions, now);
+  const accepted = lastMinute(state.accepted, now);
+  const highest = Math.max(1, ...decided, ...accepted);
+  const line = (counts) => counts.map((count, index) => `${index * 6},${58 - (count / highest) * 54}`).join(" ");
+  $("#sparkline .decided").setAttribute("points", line(decided));
+  $("#sparkline .accepted").setAttribute("points", line(accepted));
+  $("#throughput-now").textContent = `${decided[decided.length - 1]} decisions in the last second, at most `
+    + `${Math.max(...decided)} a second in the last minute`;
+}
+
+// MARK: write-api's metrics
+
+/** The values of the wanted samples on a Prometheus text page, summed over their labels, by name. */
+function samples(page, names) {
+  const values = {};
+  for (const line of page.split("\n")) {
+    const sample = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (sample && names.includes(sample[1])) values[sample[1]] = (values[sample[1]] ?? 0) + Number(sample[2]);
+  }
+  return values;
+}
+
+/** Reads write-api's metrics every two seconds until sign-out: the accepted rate, the commands no worker has decided
+ * yet, and the sales switch as any administrator left it. */
+async function followMetrics() {
+  while (state.token) {
+    try {
+      const page = await api("GET", "/metrics/write-api");
+      const figures = samples(page, [
+        "seatline_write_commands_accepted_total", "seatline_commands_undecided", "seatline_sales_active",
+      ]);
+      showAccepted(figures.seatline_write_commands_accepted_total);
+      if (figures.seatline_commands_undecided !== undefined) {
+        $("#undecided").textContent = `${figures.seatline_commands_undecided} accepted commands wait for a decision`;
+      }
+      if (figures.seatline_sales_active !== undefined) showSales(figures.seatline_sales_active === 1);
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) return signOut("The admin token was refused.");
+      $("#undecided").textContent = `write-api's figures are out of reach (${error.message}); retrying`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, metricsInterval));
+  }
+}
+
+/** Spreads the accepted count's growth since the last reading over the seconds between the two. */
+function showAccepted(total) {
+  if (total === undefined) return;
+  const now = Date.now() / 1000;
+  const last = state.lastAccepted;
+  state.lastAccepted = { total, at: now };
+  // A smaller total is a restarted write-api, counting from zero again.
+  if (!last || total < last.total) return;
+  const perSecond = (total - last.total) / Math.max(0.001, now - last.at);
+  for (let second = Math.floor(last.at); second < Math.floor(now); second++) {
+    state.accepted.set(second, perSecond);
+  }
 }
 
 // MARK: sales
 
+function showSales(active) {
+  $("#sales-state").textContent = active
+    ? "Sales are on."
+    : "Sales are paused: every booking command is answered 503 sales_paused until they resume.";
+  $("#sales").dataset.active = String(active);
+}
+
 async function setSales(active) {
   await attempt(async () => {
     const answer = await api("POST", "/api/admin/system/toggle", { active });
-    $("#sales-state").textContent = answer.active
-      ? "Sales are on."
-      : "Sales are paused: every booking command is answered 503 sales_paused until they resume.";
-    $("#sales").dataset.active = String(answer.active);
+    showSales(answer.active);
   });
 }
 
