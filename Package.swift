@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "FaultTests",
             dependencies: [
-                "BookingDomain", "Postgres", "SeatlineTestSupport",
+                "BookingDomain", "LoadGenerator", "Postgres", "SeatlineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

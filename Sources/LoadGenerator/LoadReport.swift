@@ -33,6 +33,9 @@ public struct LoadReport: Codable, Sendable {
     public var httpStatuses: [String: Int]
     /// Bookings accepted (202).
     public var accepted: Int
+    /// Requests answered so that they may or may not have taken effect (no answer, or a 503 that does not say
+    /// nothing was sent): each may have booked a seat that no accepted booking accounts for.
+    public var unknownAnswers: Int
     /// How long sending took.
     public var loadSeconds: Double
     /// 2xx responses per second while sending.

@@ -55,7 +55,8 @@ public struct LoadRun: Sendable {
             report.settledSeconds = (ContinuousClock.now - start).seconds
             let confirmed = outcomes.statuses["CONFIRMED", default: 0]
             let verification = try await Verification.check(
-                eventIDs: eventIDs, confirmedBookings: confirmed, options: options, logger: logger)
+                eventIDs: eventIDs, confirmedBookings: confirmed, unknownAnswers: report.unknownAnswers,
+                options: options, logger: logger)
             report.verification = verification
             report.decidedSeconds = verification.lastDecisionAt.map { $0.timeIntervalSince(startedAt) } ?? 0
             report.confirmedSeatsPerSecond = Double(confirmed) / max(report.decidedSeconds, 0.001)
@@ -65,7 +66,7 @@ public struct LoadRun: Sendable {
 
     /// Sends every request, closed loop (`concurrency` in flight) or open loop (`rate` per second,
     /// latency measured from each request's intended start so a stall is not hidden). A request that got
-    /// no reply (the connection failed) counts under status 0.
+    /// no reply (the connection failed) counts under status 0, and its outcome as unknown.
     private func drive(
         gateway: GatewayClient, eventIDs: [String], tokens: [String], tally: Tally,
         onAccepted: @escaping @Sendable (Accepted, Int) -> Void
@@ -76,13 +77,16 @@ public struct LoadRun: Sendable {
         ) { index, intended in
             gateway.connections.execute(request(index, gateway: gateway, eventIDs: eventIDs, tokens: tokens)).map {
                 reply in
-                tally.record(status: reply.status, latency: .now - intended, start: intended)
+                let code: String? = if case .string(let code)? = try? reply.jsonField("code") { code } else { nil }
+                tally.record(
+                    status: reply.status, answer: CommandAnswer(status: Int(reply.status), code: code),
+                    latency: .now - intended, start: intended)
                 guard reply.status == 202, case .string(let id)? = try? reply.jsonField("bookingId") else { return }
                 let accepted = Accepted(bookingID: id, sentAt: intended)
                 tally.accept(accepted)
                 onAccepted(accepted, index)
             }.recover { _ in
-                tally.record(status: 0, latency: .now - intended, start: intended)
+                tally.record(status: 0, answer: .unknown, latency: .now - intended, start: intended)
             }
         }
         await pacer.run()

@@ -18,6 +18,7 @@ final class Tally: Sendable {
         var visibleLatency = Histogram<UInt64>(
             highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var statuses: [UInt: Int] = [:]
+        var unknownAnswers = 0
         var accepted: [String] = []
         var sent = 0
         var perSecond: [Int] = []
@@ -26,10 +27,11 @@ final class Tally: Sendable {
 
     private let state = Mutex(State())
 
-    func record(status: UInt, latency: Duration, start requestStart: ContinuousClock.Instant) {
+    func record(status: UInt, answer: CommandAnswer, latency: Duration, start requestStart: ContinuousClock.Instant) {
         state.withLock { state in
             state.sent += 1
             state.statuses[status, default: 0] += 1
+            if answer == .unknown { state.unknownAnswers += 1 }
             _ = state.responseLatency.record(latency.microseconds)
             let start = state.start ?? requestStart
             state.start = start
@@ -68,7 +70,7 @@ final class Tally: Sendable {
             return LoadReport(
                 scenario: options.scenario.rawValue, requests: state.sent,
                 httpStatuses: Dictionary(uniqueKeysWithValues: state.statuses.map { (String($0.key), $0.value) }),
-                accepted: state.accepted.count, loadSeconds: loadDuration.seconds,
+                accepted: state.accepted.count, unknownAnswers: state.unknownAnswers, loadSeconds: loadDuration.seconds,
                 successesPerSecond: Double(successes) / max(loadDuration.seconds, 0.001),
                 responseLatency: LoadReport.Percentiles(state.responseLatency),
                 visibleLatency: state.visibleLatency.totalCount > 0

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BookingDomain
 import Foundation
+import LoadGenerator
 import Logging
 import NIOCore
 import Postgres
@@ -215,9 +216,9 @@ import Testing
         var sawUnknown = false
         for _ in 0..<600 {
             switch await answer(path, body, bearer: token, idempotencyKey: idempotencyKey) {
-            case .ok: return .ok
-            case .fail where !retrying || !sawUnknown: return .fail
-            case .fail: return .unknown
+            case .accepted: return .ok
+            case .refused where !retrying || !sawUnknown: return .fail
+            case .refused: return .unknown
             case .unknown where !retrying: return .unknown
             case .unknown: sawUnknown = true
             case .notSent where !retrying: return sawUnknown ? .unknown : .fail
@@ -229,20 +230,10 @@ import Testing
         return sawUnknown ? .unknown : .fail
     }
 
-    /// One attempt: 202 is ok; another status below 500 a fail; a 503 that says the command never went out
-    /// (`unavailable`: write-api's broker took nothing, or the gateway could not reach write-api; `sales_paused`) not
-    /// sent; anything else, including no answer or a body cut off mid-way, unknown.
-    func answer(_ path: String, _ body: String, bearer token: String, idempotencyKey: String?) async -> Attempt {
-        guard let (status, object) = await exchange(path, body, bearer: token, idempotencyKey: idempotencyKey)
-        else { return .unknown }
-        switch status {
-        case 202: return .ok
-        case ..<500: return .fail
-        case 503:
-            let code = object?["code"] as? String
-            return code == "unavailable" || code == "sales_paused" ? .notSent : .unknown
-        default: return .unknown
-        }
+    /// One attempt, classed as the load tool classes answers; no answer, or a body cut off mid-way, is unknown.
+    func answer(_ path: String, _ body: String, bearer token: String, idempotencyKey: String?) async -> CommandAnswer {
+        let answer = await exchange(path, body, bearer: token, idempotencyKey: idempotencyKey)
+        return CommandAnswer(status: answer?.0, code: answer?.1?["code"] as? String)
     }
 
     /// The status and JSON body of one POST, or nil when no whole answer came.
@@ -278,14 +269,6 @@ import Testing
     enum Answer {
         case ok
         case fail
-        case unknown
-    }
-
-    /// One attempt's answer; `notSent` is a 503 that is known to have changed nothing.
-    enum Attempt {
-        case ok
-        case fail
-        case notSent
         case unknown
     }
 
