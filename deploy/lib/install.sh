@@ -8,9 +8,12 @@ apt_packages=(
     dpkg-dev build-essential python3-venv docker-compose faketime iptables
 )
 
-install_apt_packages() {
+install_apt_packages() { install_debian_packages "${apt_packages[@]}"; }
+
+# Installs those of the given Debian packages that are missing.
+install_debian_packages() {
     local missing=()
-    for package in "${apt_packages[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -94,11 +97,7 @@ install_api_fuzzer() {
 # are not reachable here), and Playwright for Python from PyPI driving it, in the same virtual environment.
 install_browser_tester() {
     local venv="$SEATLINE_CACHE/venv"
-    if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
-        log "installing Debian's chromium"
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-    fi
+    install_debian_packages chromium
     "$venv/bin/python" -c "import playwright" 2>/dev/null \
         && [ "$("$venv/bin/pip" show playwright 2>/dev/null | sed -n 's/^Version: //p')" = "$PLAYWRIGHT_VERSION" ] && return 0
     log "installing playwright $PLAYWRIGHT_VERSION (PyPI)"

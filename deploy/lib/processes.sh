@@ -15,6 +15,31 @@ build_seatline() {
     (cd "$repo" && swift build -c "$SEATLINE_BUILD_CONFIGURATION" --product seatline)
 }
 
+# Prints N distinct TCP ports that nothing listens on, on any address (nginx listens on all of them).
+# They are drawn below the kernel's ephemeral range: a port from inside it could be handed to some
+# outgoing connection (a role's pooled database connection) before the stack's server binds it. The
+# stack's default ports are skipped so that a user can still start `deploy/stack up` meanwhile.
+free_ports() {
+    python3 - "$1" <<'EOF'
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+defaults = {8080, 8081, 8082, 8083, 8084, 8085, 55432, 56379, 59092}
+held, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    port = random.randrange(20000, low)
+    if port in defaults or port in ports:
+        continue
+    probe = socket.socket()
+    try:
+        probe.bind(("0.0.0.0", port))
+    except OSError:
+        continue
+    held.append(probe)
+    ports.append(port)
+print(*ports)
+EOF
+}
+
 # A killed process whose parent is gone may linger as a zombie where nothing reaps orphans (as in
 # some containers); it answers kill -0 but is dead.
 is_alive() {
