@@ -214,15 +214,16 @@ PORTS
     echo "== the booking page and the dashboard in headless Chromium, through the compose stack's gateway"
     "$repo/deploy/lib/browser-test.sh"
     echo "== a container of every role crashed under booking load, brought back by its restart policy"
-    crash_under_load
+    under_booking_load crashes crash_every_role
+    echo "== links between containers cut under booking load, then healed"
+    under_booking_load partitions cut_links
 }
 
 # `podman kill` stops a container on purpose, and podman then leaves it stopped whatever its restart policy (seen
 # here: a killed worker stayed exited). A crash is the container's process dying, so that is what this does.
 crash_and_wait_for_restart() {
     local service=$1 container started began=$SECONDS
-    container=$(podman ps --filter "label=com.docker.compose.project=$SEATLINE_COMPOSE_PROJECT" \
-        --filter "label=com.docker.compose.service=$service" --format '{{.Names}}' | head -n 1)
+    container=$(service_container "$service")
     [ -n "$container" ] || die "no running container of $service"
     started=$(podman inspect --format '{{.State.StartedAt}}' "$container")
     kill -KILL "$(podman inspect --format '{{.State.Pid}}' "$container")"
@@ -237,24 +238,69 @@ restarted_and_healthy() {
     [ "$running" = true ] && [ "$started" != "$2" ] && { [ -z "$health" ] || [ "$health" = healthy ]; }
 }
 
-# Booking load through the gateway for about a minute and a half while each role's container crashes in turn; the
-# load tool then checks that every accepted booking reached one final status and that no seat is held or booked
-# twice, in the write DB and the read views.
-crash_under_load() {
-    local load_log="$SEATLINE_STATE/logs/load.log" load service
-    mkdir -p "$SEATLINE_STATE/load"
+# Booking load through the gateway for a minute and a half while FAULTS (a function) runs; the load tool then checks
+# that every accepted booking reached one final status and that no seat is held or booked twice, in the write DB and
+# the read views, which must agree.
+under_booking_load() {
+    local name=$1 faults=$2 load_log="$SEATLINE_STATE/logs/load-$1.log" load
+    mkdir -p "$SEATLINE_STATE/load-$name"
     "$(seatline_binary)" load --scenario spread --events 4 --seats 500 --requests 9000 --rate 100 --concurrency 32 \
-        --visibility-sample 200 --output "$SEATLINE_STATE/load" >"$load_log" 2>&1 &
+        --visibility-sample 200 --output "$SEATLINE_STATE/load-$name" >"$load_log" 2>&1 &
     load=$!
     sleep 5
+    "$faults"
+    # The load tool redraws its progress line with carriage returns; its summary is the last lines.
+    if ! wait "$load"; then
+        tr '\r' '\n' <"$load_log" | tail -n 20
+        die "the load run with $name failed its checks; see $load_log"
+    fi
+    tr '\r' '\n' <"$load_log" | tail -n 6
+}
+
+crash_every_role() {
+    local service
     for service in write-api worker sync read-api accounts redis nginx; do
         crash_and_wait_for_restart "$service"
         sleep 3
     done
-    # The load tool redraws its progress line with carriage returns; its summary is the last lines.
-    if ! wait "$load"; then
-        tr '\r' '\n' <"$load_log" | tail -n 20
-        die "the load run under crashes failed its checks; see $load_log"
-    fi
-    tr '\r' '\n' <"$load_log" | tail -n 6
+}
+
+# Each container has its own network namespace on the project's bridge (podman's veth pairs), so a link is cut
+# inside one container's namespace: its packets to one other container are dropped, as a partition would, and
+# nothing outside the two containers is touched. A restart of the container would drop the rule with its namespace.
+link_rule() {
+    local action=$1 from=$2 to=$3 pid address
+    pid=$(podman inspect --format '{{.State.Pid}}' "$(service_container "$from")")
+    address=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+        "$(service_container "$to")")
+    nsenter --target "$pid" --net iptables "$action" OUTPUT --destination "$address" --jump DROP
+}
+
+cut_link_for() {
+    local from=$1 to=$2 seconds=$3
+    link_rule --insert "$from" "$to"
+    log "cut $from -> $to for $seconds s"
+    sleep "$seconds"
+    link_rule --delete "$from" "$to"
+}
+
+# sync from each database (the projection must resume without a gap); a worker from the write DB mid-batch (its
+# commit's answer may be lost); a worker from the broker past its session timeout, while the other two are alive (the
+# group moves its partitions; its uncommitted batch is decided again, once); write-api from the broker past the
+# delivery timeout (answers with unknown outcomes).
+cut_links() {
+    cut_link_for sync postgres-read 10
+    sleep 3
+    cut_link_for sync postgres-write 10
+    sleep 3
+    cut_link_for worker postgres-write 8
+    sleep 3
+    cut_link_for worker kafka 15
+    sleep 3
+    cut_link_for write-api kafka 8
+}
+
+service_container() {
+    podman ps --filter "label=com.docker.compose.project=$SEATLINE_COMPOSE_PROJECT" \
+        --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | head -n 1
 }
