@@ -95,11 +95,15 @@ import Testing
         }
         // The stranger's extension is decided before the owner's (one partition per booking): it moved nothing.
         _ = try await gateway.command("kim", "/api/bookings/\(hold)/extend")
+        // The stack's holds last less than half their limit and more than a third of it (8 and 20 s on the test
+        // stack): one extension moves the end by a hold's length, the second stops at the limit.
+        let (length, limit) = (LocalStack.holdSeconds, LocalStack.maxHoldSeconds)
+        try #require(2 * length <= limit && 3 * length > limit, "holds of \(length) s limited to \(limit) s")
         let once = try heldUntil(try await extend(as: "jo") { try heldUntil($0) > start })
-        #expect(abs(once.timeIntervalSince(start) - 8) < 0.01)
-        // 8 s more would pass 20 s after the hold began: it stops there.
+        #expect(abs(once.timeIntervalSince(start) - length) < 0.01)
+        // Another hold's length would pass the limit after the hold began (a hold's length before `start`).
         let twice = try heldUntil(try await extend(as: "jo") { try heldUntil($0) > once })
-        #expect(abs(twice.timeIntervalSince(start) - 12) < 0.01)
+        #expect(abs(twice.timeIntervalSince(start) - (limit - length)) < 0.01)
         let limited = try await extend(as: "jo") { $0["reason"] as? String == "hold_extension_limit" }
         #expect(limited["status"] as? String == "HELD")
         #expect(try heldUntil(limited) == twice)

@@ -31,6 +31,10 @@ public enum LocalStack {
     public static let kafkaBrokers = environment["SEATLINE_KAFKA_BROKERS"] ?? "127.0.0.1:59092"
     /// `SEATLINE_KAFKA_TOPIC`.
     public static let kafkaTopic = environment["SEATLINE_KAFKA_TOPIC"] ?? "booking_requests"
+    /// `SEATLINE_HOLD_SECONDS` of the stack under test: 8 where deploy/test runs it.
+    public static let holdSeconds = environment["SEATLINE_HOLD_SECONDS"].flatMap(Double.init) ?? 8
+    /// `SEATLINE_HOLD_MAX_SECONDS` of the stack under test: 20 where deploy/test runs it.
+    public static let maxHoldSeconds = environment["SEATLINE_HOLD_MAX_SECONDS"].flatMap(Double.init) ?? 20
 
     /// The repository root: three levels up from this file, symlinks resolved.
     public static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
