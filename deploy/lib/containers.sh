@@ -104,7 +104,7 @@ start_podman_service() {
 
 # podman runs a container's health check only when asked (its timers need systemd), so this asks for every
 # running container of the project every few seconds: `depends_on: condition: service_healthy` then waits for real
-# health, as it does with Docker. A round costs about 0.7 CPU-seconds for the fourteen containers (measured), hence
+# health, as it does with Docker. A round costs about 0.7 CPU-seconds for the stack's dozen containers (measured), hence
 # not more often than the compose file's own intervals.
 run_health_checks() {
     local container
@@ -129,7 +129,7 @@ start_health_checks() {
 # creation) exited 0.
 project_is_healthy() {
     local seen=0
-    while IFS='|' read -r name status; do
+    while read -r status; do
         seen=1
         case "$status" in
             Up*"(healthy)"* | "Exited (0)"*) ;;
@@ -138,7 +138,7 @@ project_is_healthy() {
             *) return 1 ;;
         esac
     done < <(podman ps --all --filter "label=com.docker.compose.project=$SEATLINE_COMPOSE_PROJECT" \
-        --format '{{.Names}}|{{.Status}}')
+        --format '{{.Status}}')
     [ "$seen" = 1 ]
 }
 
@@ -177,7 +177,8 @@ compose_down() {
 # Runs in a stack of its own (deploy/compose sets its state and project): the databases published on loopback ports
 # for the suite's and the load tool's checks (test-ports.yml, written here), the end-to-end suite and the browser
 # test through the gateway (the dashboard kills the leader worker's node and sees another elected), then every
-# role's container crashed under booking load; everything removed at the end, also on failure.
+# role's container crashed under booking load, then links between containers cut under booking load; everything
+# removed at the end, also on failure.
 compose_test() {
     local write_port read_port
     trap compose_down EXIT
