@@ -20,6 +20,7 @@ const state = {
   decisions: new Map(),
   accepted: new Map(),
   lastAccepted: null,
+  salesTurnedAt: 0,
   seatMap: null,
   seatStream: null,
 };
@@ -111,9 +112,15 @@ function renderNodes() {
       action.setAttribute("aria-label", `${action.textContent} node ${node.id}`);
       action.addEventListener("click", () => attempt(async () => {
         action.disabled = true;
-        const updated = await api("POST", `/api/admin/nodes/${node.id}/${verb}`);
-        state.nodes.set(updated.id, updated);
-        renderNodes();
+        try {
+          // The row changes when the admin stream says so. This answer is read before the election the command
+          // starts, and arriving after the stream's newer update it would undo it (seen: a revived leader shown
+          // as not leading for good).
+          await api("POST", `/api/admin/nodes/${node.id}/${verb}`);
+        } catch (error) {
+          action.disabled = false;
+          throw error;
+        }
       }));
     }
     return cells(row, [String(node.id), node.role, `${node.host}:${node.port}`, row.dataset.state, crown, action]);
@@ -255,6 +262,7 @@ function samples(page, names) {
  * yet, and the sales switch as any administrator left it. */
 async function followMetrics() {
   while (state.token) {
+    const askedAt = Date.now();
     try {
       const page = await api("GET", "/metrics/write-api");
       const figures = samples(page, [
@@ -264,7 +272,10 @@ async function followMetrics() {
       if (figures.seatline_commands_undecided !== undefined) {
         $("#undecided").textContent = `${figures.seatline_commands_undecided} accepted commands wait for a decision`;
       }
-      if (figures.seatline_sales_active !== undefined) showSales(figures.seatline_sales_active === 1);
+      // A reading asked for before this page's last turn of the switch was answered may predate the turn.
+      if (figures.seatline_sales_active !== undefined && askedAt > state.salesTurnedAt) {
+        showSales(figures.seatline_sales_active === 1);
+      }
     } catch (error) {
       if (error.status === 401 || error.status === 403) return signOut("The admin token was refused.");
       $("#undecided").textContent = `write-api's figures are out of reach (${error.message}); retrying`;
@@ -299,6 +310,7 @@ function showSales(active) {
 async function setSales(active) {
   await attempt(async () => {
     const answer = await api("POST", "/api/admin/system/toggle", { active });
+    state.salesTurnedAt = Date.now();
     showSales(answer.active);
   });
 }
