@@ -70,7 +70,7 @@ public final class KafkaConsumer: Sendable {
     /// Pulls up to `maxCount` events, waiting at most `maxWait` for the first one; returns [] on timeout.
     /// Runs on the consumer's own thread; throws `.closed` after `close()`.
     public func poll(maxCount: Int, maxWait: Duration) async throws(KafkaError) -> [KafkaConsumerEvent] {
-        try await onQueue { () throws(KafkaError) in
+        try await queue.blocking { () throws(KafkaError) in
             try self.pollOnQueue(maxCount: max(1, maxCount), maxWait: maxWait)
         }
     }
@@ -88,7 +88,7 @@ public final class KafkaConsumer: Sendable {
             nextOffsets[message.topicPartition] = max(nextOffsets[message.topicPartition] ?? .min, message.offset + 1)
         }
         guard !nextOffsets.isEmpty else { return }
-        try await onQueue { [nextOffsets] () throws(KafkaError) in
+        try await queue.blocking { [nextOffsets] () throws(KafkaError) in
             try self.commitOnQueue(nextOffsets)
         }
     }
@@ -112,7 +112,7 @@ public final class KafkaConsumer: Sendable {
     private func end(leavingTheGroup: Bool) async {
         state.withLock { $0.closeRequested = true }
         // Queued behind any poll or commit in flight; a poll notices the request within ~100 ms.
-        try? await onQueue { () throws(KafkaError) in
+        try? await queue.blocking { () throws(KafkaError) in
             self.endOnQueue(leavingTheGroup: leavingTheGroup)
         }
     }
@@ -132,17 +132,6 @@ public final class KafkaConsumer: Sendable {
         guard subscribed == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(rdKafka: subscribed, fallback: .subscriptionFailed, context: "subscribing")
         }
-    }
-
-    private func onQueue<Value: Sendable>(
-        _ body: @escaping @Sendable () throws(KafkaError) -> Value
-    ) async throws(KafkaError) -> Value {
-        let result = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(KafkaError) in try body() })
-            }
-        }
-        return try result.get()
     }
 
     private func pollOnQueue(maxCount: Int, maxWait: Duration) throws(KafkaError) -> [KafkaConsumerEvent] {

@@ -7,7 +7,7 @@ public import Logging
 /// and each partition's end.
 public final class KafkaGroupLag: Sendable {
     private let client: RdKafkaClient
-    /// The reads block until the broker answers, so they run here, never on Swift's cooperative pool.
+    /// The reads block until the broker answers, so they run here.
     private let queue = DispatchQueue(label: "seatline.kafka.group-lag")
 
     /// A reader of `groupID`'s offsets on the brokers at `bootstrapServers`.
@@ -36,13 +36,7 @@ public final class KafkaGroupLag: Sendable {
     /// The messages of `topic` stored past the group's committed offsets, summed over the partitions; a partition
     /// the group never committed on counts from its oldest stored message. Each broker request waits up to `timeout`.
     public func messagesBehind(on topic: String, timeout: Duration) async throws(KafkaError) -> Int64 {
-        let result = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(
-                    returning: Result { () throws(KafkaError) in try self.messagesBehindOnQueue(topic, timeout) })
-            }
-        }
-        return try result.get()
+        try await queue.blocking { () throws(KafkaError) in try self.messagesBehindOnQueue(topic, timeout) }
     }
 
     private func messagesBehindOnQueue(_ topic: String, _ timeout: Duration) throws(KafkaError) -> Int64 {
